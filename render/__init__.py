@@ -1,0 +1,1 @@
+"""Drawing stages (installed as ``inkproof.render``): Flow model → layout → sketch → SVG → PNG."""

@@ -1,0 +1,2 @@
+"""Verification stages (installed as ``inkproof.runtime``): Flow model → system → observation →
+matching → report."""
