@@ -1,0 +1,131 @@
+"""Checks that span elements: unique ids, references between elements, legend numbering.
+
+They read the raw document (dicts and lists) rather than the model so that they run even
+when some other part of the file is malformed: a user fixing a spec sees every mistake in
+one pass. Items of the wrong shape are skipped here; the schema reports those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from inkproof.errors import Problem, did_you_mean
+from inkproof.yamlsource import Path, Positions
+
+#: Sections whose items share one id namespace (a callout's `near` may name any of them).
+ELEMENT_SECTIONS = ("lanes", "boxes", "arrows", "callouts", "notes", "strategies")
+_KIND = {"lanes": "lane", "boxes": "box", "arrows": "arrow", "callouts": "callout",
+         "notes": "note", "strategies": "strategy", "scenarios": "scenario"}
+
+
+def _items(data: Any, section: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = data.get(section) if isinstance(data, dict) else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _ids(data: Any, section: str) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for index, item in _items(data, section):
+        if isinstance(item.get("id"), str):
+            found.setdefault(item["id"], (section, index, "id"))
+    return found
+
+
+class _Checker:
+    def __init__(self, data: Any, positions: Positions):
+        self.data = data
+        self.positions = positions
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path, message: str, hint: str | None = None) -> None:
+        self.problems.append(self.positions.problem(path, message, hint))
+
+    def ref(self, path: Path, value: Any, kind: str, known: dict[str, Path]) -> None:
+        """Report ``value`` at ``path`` unless it names one of ``known``."""
+        if isinstance(value, str) and value not in known:
+            hint = did_you_mean(value, known)
+            if hint is None:
+                hint = (f"known: {', '.join(sorted(known))}" if 0 < len(known) <= 12
+                        else "no such id is defined")
+            self.fail(path, f"unknown {kind} '{value}'", hint)
+
+    def refs(self, path: Path, values: Any, kind: str, known: dict[str, Path]) -> None:
+        if isinstance(values, list):
+            for i, value in enumerate(values):
+                self.ref((*path, i), value, kind, known)
+
+
+def check_references(data: Any, positions: Positions) -> list[Problem]:
+    """All cross-element problems of a raw flow document."""
+    checker = _Checker(data, positions)
+    _unique_ids(checker)
+    lanes, boxes, arrows = _ids(data, "lanes"), _ids(data, "boxes"), _ids(data, "arrows")
+    anchors = {**lanes, **boxes, **arrows}
+
+    for i, box in _items(data, "boxes"):
+        if "lane" in box:
+            checker.ref(("boxes", i, "lane"), box["lane"], "lane", lanes)
+
+    for i, arrow in _items(data, "arrows"):
+        for end in ("from", "to"):
+            checker.ref(("arrows", i, end), arrow.get(end), "box", boxes)
+        if isinstance(arrow.get("from"), str) and arrow.get("from") == arrow.get("to"):
+            checker.fail(("arrows", i, "to"), f"arrow '{arrow.get('id')}' points from "
+                         f"'{arrow['from']}' to itself", "an arrow joins two different boxes")
+
+    _check_legend(checker, arrows)
+
+    for section in ("callouts", "notes"):
+        for i, item in _items(data, section):
+            if "near" in item:
+                checker.ref((section, i, "near"), item["near"], "box, arrow or lane", anchors)
+
+    for i, strategy in _items(data, "strategies"):
+        checker.refs(("strategies", i, "arrows"), strategy.get("arrows"), "arrow", arrows)
+
+    strategies = _ids(data, "strategies")
+    for i, scenario in _items(data, "scenarios"):
+        if "strategy" in scenario:
+            checker.ref(("scenarios", i, "strategy"), scenario["strategy"], "strategy",
+                        strategies)
+        checker.refs(("scenarios", i, "arrows"), scenario.get("arrows"), "arrow", arrows)
+        checker.refs(("scenarios", i, "absent"), scenario.get("absent"), "arrow", arrows)
+        expected, absent = scenario.get("arrows"), scenario.get("absent")
+        if isinstance(expected, list) and isinstance(absent, list):
+            for j, arrow_id in enumerate(absent):
+                if isinstance(arrow_id, str) and arrow_id in expected:
+                    checker.fail(("scenarios", i, "absent", j), f"arrow '{arrow_id}' is both "
+                                 "expected and absent in this scenario")
+    return checker.problems
+
+
+def _unique_ids(checker: _Checker) -> None:
+    seen: dict[str, tuple[str, Path]] = {}
+    for section in (*ELEMENT_SECTIONS, "scenarios"):
+        # Scenarios have their own namespace: nothing in the picture refers to them.
+        namespace = seen if section != "scenarios" else {}
+        for i, item in _items(checker.data, section):
+            element_id = item.get("id")
+            if not isinstance(element_id, str):
+                continue
+            if element_id in namespace:
+                other_section, other_path = namespace[element_id]
+                line, _ = checker.positions.of(other_path)
+                checker.fail((section, i, "id"), f"duplicate id '{element_id}'",
+                             f"already used by the {_KIND[other_section]} at line {line}")
+            else:
+                namespace[element_id] = (section, (section, i, "id"))
+
+
+def _check_legend(checker: _Checker, arrows: dict[str, Path]) -> None:
+    steps = list(_items(checker.data, "legend"))
+    for position, (i, step) in enumerate(steps, start=1):
+        number = step.get("n")
+        if isinstance(number, int) and not isinstance(number, bool) and number != position:
+            checker.fail(("legend", i, "n"), f"legend step {position} is numbered {number}",
+                         f"legend numbers must run 1..{len(steps)} in order")
+        checker.refs(("legend", i, "arrows"), step.get("arrows"), "arrow", arrows)

@@ -1,0 +1,342 @@
+"""The Flow model: the one thing render/ and runtime/ share.
+
+Everything a picture shows and everything a verification run checks is declared here once.
+Instances are frozen and hold tuples, so no stage can change what another stage sees.
+Build them with :func:`inkproof.loader.load_flow`, which validates references, locations
+and placeholders first; constructing models directly skips those checks.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
+
+from inkproof import labels
+
+FORMAT_VERSION = 1
+
+Id = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=64,
+          description="Stable id: lowercase words joined by '-'. Used in catalogs and file names."),
+]
+
+
+def _context_vars(info: ValidationInfo) -> dict[str, Any]:
+    return (info.context or {}).get("vars", {})
+
+
+class LabelText(labels.Label):
+    """Pydantic glue for :class:`inkproof.labels.Label`: a string in YAML, spans in the model."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.with_info_after_validator_function(
+            cls._from_source,
+            core_schema.str_schema(min_length=1, max_length=400),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.source),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        json_schema = handler(schema)
+        json_schema["description"] = ("Text shown in the picture and translated. `{{ var }}` "
+                                      "placeholders are filled from vars; `backtick` spans are "
+                                      "code and never translated.")
+        return json_schema
+
+    @classmethod
+    def _from_source(cls, source: str, info: ValidationInfo) -> labels.Label:
+        try:
+            return labels.render_label(source, _context_vars(info))
+        except labels.LabelError as exc:
+            raise PydanticCustomError("label", str(exc)) from None
+
+
+def _render_template(source: str, info: ValidationInfo) -> str:
+    try:
+        return labels.render_template(source, _context_vars(info))
+    except labels.LabelError as exc:
+        raise PydanticCustomError("template", str(exc)) from None
+
+
+#: A string with ``{{ var }}`` placeholders, rendered once at load (expectations, requests).
+Template = Annotated[str, Field(min_length=1, max_length=400), AfterValidator(_render_template)]
+Scalar = str | int | float | bool
+
+
+class Node(BaseModel):
+    """Common configuration: frozen, unknown fields rejected, aliases accepted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              use_enum_values=False)
+
+
+class OneOf(Node):
+    """A node in which exactly one of the optional fields must be given (a tagged choice).
+
+    ``companions`` maps a field that qualifies a choice to the choice it belongs to
+    (a request's ``json`` body); companions do not count as choices.
+    """
+
+    companions: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def _choices(cls) -> list[str]:
+        return [name for name in cls.model_fields if name not in cls.companions]
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OneOf:
+        fields = type(self).model_fields
+        given = [name for name in self._choices() if getattr(self, name) is not None]
+        if len(given) != 1:
+            choices = ", ".join(fields[n].alias or n for n in self._choices())
+            found = f"got {', '.join(fields[n].alias or n for n in given)}" if given else "got none"
+            raise PydanticCustomError("one_of", "expected exactly one of: {choices} ({found})",
+                                      {"choices": choices, "found": found})
+        for companion, owner in self.companions.items():
+            if getattr(self, companion) is not None and getattr(self, owner) is None:
+                raise PydanticCustomError(
+                    "one_of", "'{companion}' only goes with '{owner}'",
+                    {"companion": fields[companion].alias or companion, "owner": owner})
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Name of the choice that is set."""
+        return next(n for n in self._choices() if getattr(self, n) is not None)
+
+
+class Property(StrEnum):
+    """Behaviours a callout, note or strategy can claim; runtime/ proves each by name."""
+
+    CACHE_ASIDE = "cache-aside"
+    CACHE_HIT = "cache-hit"
+    CACHE_MISS = "cache-miss"
+    TTL_ON_FILL = "ttl-on-fill"
+    PUBLISH_AFTER_COMMIT = "publish-after-commit"
+    ASYNC_INVALIDATION = "async-invalidation"
+    IDEMPOTENT_CONSUMER = "idempotent-consumer"
+    STALE_READ_WINDOW = "stale-read-window"
+    EVENTUAL_CONSISTENCY = "eventual-consistency"
+    DELETE_ON_WRITE = "delete-on-write"
+    WRITE_THROUGH_REFRESH = "write-through-refresh"
+    TTL_BACKSTOP = "ttl-backstop"
+    KEY_VERSIONING = "key-versioning"
+
+
+class Icon(StrEnum):
+    """Hand-drawn icons the renderer knows (generic shapes, never vendor logos)."""
+
+    WEB_WINDOW = "web-window"
+    SERVER_RACK = "server-rack"
+    MEMORY_STACK = "memory-stack"
+    MESSAGE_QUEUE = "message-queue"
+    GEAR = "gear"
+    BOT = "bot"
+    DATABASE = "database"
+    REPLICA = "replica"
+    CHART_PULSE = "chart-pulse"
+    LOGS = "logs"
+    CLOUD = "cloud"
+
+
+# ---- style -------------------------------------------------------------------------------
+
+
+class Style(Node):
+    """How the picture looks. The seed makes sketch strokes reproducible (0 would mean random)."""
+
+    theme: Literal["whiteboard", "classic"] = "whiteboard"
+    palette: Literal["cool-blue"] = "cool-blue"
+    canvas: tuple[Annotated[int, Field(ge=256, le=8192)],
+                  Annotated[int, Field(ge=256, le=8192)]] = (1024, 1024)
+    seed: int = Field(7, ge=1, le=2**31 - 1)
+
+
+# ---- the picture -------------------------------------------------------------------------
+
+
+class Lane(Node):
+    """A stage column (Extract, Transform, Load) that boxes sit in."""
+
+    id: Id
+    title: LabelText
+    caption: LabelText | None = None
+
+
+class Box(Node):
+    """A system component: icon, canonical name and a one-line role."""
+
+    id: Id
+    name: LabelText
+    role: LabelText
+    icon: Icon
+    lane: Id | None = None
+    optional: bool = Field(False, description="Drawn dashed; the flow works without it.")
+
+
+class HttpResponse(Node):
+    status: int = Field(ge=100, le=599)
+    content_type: str | None = Field(None, max_length=100)
+
+
+class RedisReply(Node):
+    command: str = Field(pattern=r"^[A-Z]+$")
+    result: Literal["hit", "miss", "any"] = "any"
+
+
+class SqlResult(Node):
+    min_rows: int = Field(1, ge=0)
+
+
+SqlKind = Literal["SELECT", "INSERT", "UPDATE", "DELETE", "UPSERT", "BEGIN", "COMMIT",
+                  "ROLLBACK"]
+
+
+class Message(Node):
+    fields: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = Field(min_length=1)
+
+
+class Expect(OneOf):
+    """What a verification run must observe for an arrow (exactly one kind).
+
+    Patterns are whitespace-separated tokens; ``*`` matches any one token and ``A|B``
+    either alternative (``"DEL|UNLINK {{ key }}"``).
+    """
+
+    request: Template | None = Field(None, description="HTTP request: 'METHOD /path'.")
+    response: HttpResponse | None = None
+    redis: Template | None = Field(None, description="Redis command pattern.")
+    redis_reply: RedisReply | None = None
+    sql: tuple[SqlKind, ...] | None = Field(None, min_length=1,
+                                            description="SQL statement kinds, in order.")
+    sql_result: SqlResult | None = None
+    publish: Message | None = Field(None, description="An event published to the queue.")
+    consume: Message | None = Field(None, description="An event consumed from the queue.")
+
+
+class Arrow(Node):
+    """A directed interaction between two boxes, with its label and what proves it."""
+
+    id: Id
+    source: Id = Field(alias="from")
+    target: Id = Field(alias="to")
+    label: LabelText
+    path: Literal["read", "write"] = Field(
+        description="read = cyan read path; write = darker blue write/invalidation path.")
+    expect: Expect
+    optional: bool = False
+
+
+class LegendStep(Node):
+    """One numbered step of the walkthrough; its number is drawn on the arrows it names."""
+
+    n: int = Field(ge=1)
+    text: LabelText
+    arrows: tuple[Id, ...] = Field(min_length=1)
+
+
+class Callout(Node):
+    """A sticky note pointing at a box, arrow or lane, claiming a property runtime/ proves."""
+
+    id: Id
+    text: LabelText
+    near: Id
+    proves: Property
+
+
+class Note(Node):
+    """A free-standing note: ``caution`` (disclaimer) or ``highlight`` (key takeaway)."""
+
+    id: Id
+    kind: Literal["caution", "highlight"]
+    text: LabelText
+    near: Id | None = None
+    proves: Property | None = None
+
+
+class Strategy(Node):
+    """An invalidation strategy the flow illustrates (delete-on-write, TTL backstop, ...)."""
+
+    id: Id
+    name: LabelText
+    text: LabelText | None = None
+    arrows: tuple[Id, ...] = ()
+    proves: Property
+
+
+# ---- the executable part -----------------------------------------------------------------
+
+
+class Step(OneOf):
+    """One action of a scenario, driven by the verification harness."""
+
+    request: Template | None = Field(None, description="Send 'METHOD /path' to the API.")
+    json_body: dict[str, Scalar] | None = Field(None, alias="json")
+    drain: Literal["worker"] | None = Field(None, description="Let the worker consume every "
+                                                              "pending event.")
+    advance: Annotated[float, Field(gt=0)] | None = Field(None, description="Advance the clock "
+                                                                            "by N seconds.")
+    redeliver: Literal["last"] | None = Field(None, description="Deliver the last consumed "
+                                                                "event again.")
+
+    companions: ClassVar[dict[str, str]] = {"json_body": "request"}
+
+
+class Scenario(Node):
+    """A run the harness drives; ``arrows`` must be observed in order, ``absent`` never."""
+
+    id: Id
+    title: str = Field(min_length=1, max_length=200)
+    strategy: Id | None = Field(None, description="Strategy the system is configured with.")
+    setup: tuple[Step, ...] = Field((), description="Driven before observation starts.")
+    steps: tuple[Step, ...] = Field(min_length=1)
+    arrows: tuple[Id, ...] = Field(min_length=1)
+    absent: tuple[Id, ...] = ()
+
+
+# ---- the flow ----------------------------------------------------------------------------
+
+
+class Flow(Node):
+    """A whole infographic: picture, walkthrough and the scenarios that prove it."""
+
+    inkproof: Literal[1] = Field(description="Spec format version.")
+    id: Id
+    title: LabelText
+    subtitle: LabelText | None = None
+    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Scalar] = {}
+    style: Style = Style()
+    lanes: tuple[Lane, ...] = ()
+    boxes: tuple[Box, ...] = Field(min_length=1, max_length=200)
+    arrows: tuple[Arrow, ...] = Field(max_length=400)
+    legend: tuple[LegendStep, ...] = ()
+    callouts: tuple[Callout, ...] = ()
+    notes: tuple[Note, ...] = ()
+    strategies: tuple[Strategy, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+
+    def box(self, box_id: str) -> Box:
+        return next(b for b in self.boxes if b.id == box_id)
+
+    def arrow(self, arrow_id: str) -> Arrow:
+        return next(a for a in self.arrows if a.id == arrow_id)
+
+    def legend_numbers(self, arrow_id: str) -> tuple[int, ...]:
+        """Legend step numbers that describe an arrow (drawn as badges on it)."""
+        return tuple(step.n for step in self.legend if arrow_id in step.arrows)
