@@ -1,0 +1,5 @@
+"""``python -m inkproof`` runs the CLI."""
+
+from inkproof.cli import main
+
+main()
