@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` (the main job on embedded defaults) and
+# `make test`. Both set the checkout up first (scripts/setup is quick when already done).
+VENV := .venv
+BIN := $(VENV)/bin
+FLOWS := $(wildcard spec/flows/*.yaml)
+
+.PHONY: setup demo test lint schema clean
+
+setup:
+	@bash scripts/setup
+
+demo: setup
+	$(BIN)/inkproof check $(FLOWS)
+	$(BIN)/inkproof explain $(FLOWS)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+# Regenerate the published JSON Schema after changing inkproof/model.py.
+schema: setup
+	$(BIN)/inkproof schema --output spec/schema/inkproof-1.schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
