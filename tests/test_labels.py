@@ -1,0 +1,73 @@
+"""Labels: code spans stay code, placeholders render strictly and inside a sandbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inkproof.labels import LabelError, Span, placeholders, render_label
+
+VARS = {"key": "cache:key:42", "ttl": 300, "id": 42}
+
+
+def test_code_spans_and_prose_are_separate_runs() -> None:
+    label = render_label("`SETEX {{ key }}` TTL {{ ttl }}s", VARS)
+    assert label.spans == (Span("SETEX cache:key:42", code=True), Span(" TTL 300s"))
+    assert label.text == "SETEX cache:key:42 TTL 300s"
+    assert label.source == "`SETEX {{ key }}` TTL {{ ttl }}s"
+
+
+def test_several_code_spans() -> None:
+    label = render_label("`DEL key` or `UNLINK key`", VARS)
+    assert [s.code for s in label.spans] == [True, False, True]
+    assert label.text == "DEL key or UNLINK key"
+
+
+def test_placeholders_are_listed_from_every_span() -> None:
+    assert placeholders("`GET {{ key }}` within {{ ttl }}s") == {"key", "ttl"}
+
+
+def test_unclosed_code_span() -> None:
+    with pytest.raises(LabelError, match="unclosed code span"):
+        render_label("`GET key", VARS)
+
+
+def test_undefined_variable_is_an_error_not_an_empty_string() -> None:
+    with pytest.raises(LabelError, match="undefined variable 'tll' — did you mean 'ttl'"):
+        render_label("TTL {{ tll }}", VARS)
+
+
+def test_undefined_attribute_is_an_error() -> None:
+    with pytest.raises(LabelError, match="placeholder failed"):
+        render_label("{{ key.nothing_here }}", VARS)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ key.__class__.__mro__ }}",
+    "{{ ''.__class__.__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+])
+def test_sandbox_refuses_python_internals(source: str) -> None:
+    with pytest.raises(LabelError):
+        render_label(source, VARS)
+
+
+def test_statements_are_not_allowed() -> None:
+    with pytest.raises(LabelError, match=re.escape("only {{ placeholders }}")):
+        render_label("{% for x in [1,2] %}{{ x }}{% endfor %}", VARS)
+
+
+def test_syntax_error_in_placeholder() -> None:
+    with pytest.raises(LabelError, match="bad placeholder"):
+        render_label("{{ key ", VARS)
+
+
+def test_errors_raised_by_the_expression_become_label_errors() -> None:
+    with pytest.raises(LabelError, match="ZeroDivisionError"):
+        render_label("{{ ttl / 0 }}", VARS)
+
+
+def test_markup_is_kept_as_text_not_interpreted() -> None:
+    # Escaping for SVG is the renderer's job; the label keeps the text exactly.
+    assert render_label("<script>alert(1)</script>", VARS).text == "<script>alert(1)</script>"

@@ -1,0 +1,30 @@
+"""The README's spec example and its error sample must stay true."""
+
+from __future__ import annotations
+
+import re
+
+from inkproof import parse_flow
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _example() -> str:
+    block = README.split("<!-- readme-example:start -->")[1].split("<!-- readme-example:end -->")[0]
+    return re.search(r"```yaml\n(.*?)```", block, re.S).group(1)
+
+
+def test_readme_example_is_a_valid_complete_flow() -> None:
+    flow = parse_flow(_example(), "README.md")
+    assert flow.id == "tiny-cache"
+    assert [a.label.text for a in flow.arrows] == ["GET item:7", "SETEX item:7 TTL 60s"]
+    assert flow.legend[0].text.text == "API checks Redis for item:7"
+    assert flow.scenarios[0].steps[0].request == "GET /item/7"
+
+
+def test_readme_lists_every_icon_and_property() -> None:
+    from inkproof.model import Icon, Property
+
+    for value in [*Icon, *Property]:
+        assert f"`{value.value}`" in README, value
