@@ -8,7 +8,9 @@ and placeholders first; constructing models directly skips those checks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -18,6 +20,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PlainSerializer,
     ValidationInfo,
     model_validator,
 )
@@ -74,9 +77,19 @@ def _render_template(source: str, info: ValidationInfo) -> str:
         raise PydanticCustomError("template", str(exc)) from None
 
 
+Scalar = str | int | float | bool
+
+
+def _freeze(mapping: dict[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+#: A read-only mapping: frozen models must not hold dicts someone could still change.
+FrozenScalars = Annotated[dict[str, Scalar], AfterValidator(_freeze),
+                          PlainSerializer(dict, return_type=dict)]
+
 #: A string with ``{{ var }}`` placeholders, rendered once at load (expectations, requests).
 Template = Annotated[str, Field(min_length=1, max_length=400), AfterValidator(_render_template)]
-Scalar = str | int | float | bool
 
 
 class Node(BaseModel):
@@ -287,7 +300,7 @@ class Step(OneOf):
     """One action of a scenario, driven by the verification harness."""
 
     request: Template | None = Field(None, description="Send 'METHOD /path' to the API.")
-    json_body: dict[str, Scalar] | None = Field(None, alias="json")
+    json_body: FrozenScalars | None = Field(None, alias="json")
     drain: Literal["worker"] | None = Field(None, description="Let the worker consume every "
                                                               "pending event.")
     advance: Annotated[float, Field(gt=0)] | None = Field(None, description="Advance the clock "
@@ -320,7 +333,8 @@ class Flow(Node):
     id: Id
     title: LabelText
     subtitle: LabelText | None = None
-    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Scalar] = {}
+    vars: Annotated[dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Scalar],
+                    AfterValidator(_freeze), PlainSerializer(dict, return_type=dict)] = {}
     style: Style = Style()
     lanes: tuple[Lane, ...] = ()
     boxes: tuple[Box, ...] = Field(min_length=1, max_length=200)

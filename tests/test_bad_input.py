@@ -206,3 +206,15 @@ def test_request_body_only_goes_with_a_request() -> None:
                       "    steps: [{drain: worker, json: {a: 1}}]\n    arrows: [cache-get]\n")
     problem = only_problem(text)
     assert problem.message.endswith("'json' only goes with 'request'")
+
+
+def test_loaded_flow_is_immutable() -> None:
+    from pydantic import ValidationError
+
+    flow = parse_flow(MINIMAL)
+    with pytest.raises(ValidationError):
+        flow.boxes[0].name = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        flow.vars["ttl"] = 1  # type: ignore[index]
+    assert isinstance(flow.boxes, tuple) and isinstance(flow.legend[0].arrows, tuple)
+    assert flow.model_dump(by_alias=True)["vars"] == {"name": "cache", "key": "k:1", "ttl": 60}
