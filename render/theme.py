@@ -1,0 +1,85 @@
+"""The whiteboard look in numbers: palette, type sizes and spacing (at 1024 px wide).
+
+Composition scales sizes together when a flow needs more room, but never below
+``MIN_TEXT_PX``: below that a 1024 px image is no longer comfortable to read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inkproof.render import fonts
+from inkproof.render.text import TextStyle
+
+MIN_TEXT_PX = 11.0
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str = "#f7fbff"
+    grid: str = "#e2edf8"
+    ink: str = "#17324d"
+    muted: str = "#44698c"
+    code: str = "#0d5c7d"
+    read: str = "#0ea5c6"
+    write: str = "#1f4e9c"
+    box_fill: str = "#ffffff"
+    box_stroke: str = "#1f4f82"
+    icon: str = "#2a6aa8"
+    icon_fill: str = "#d6ecfa"
+    lane_fills: tuple[str, ...] = ("#e9f4fd", "#e6f7fa", "#eaf0fc")
+    lane_stroke: str = "#8fbde3"
+    label_fill: str = "#f7fbff"
+    note_fill: str = "#dff5fb"
+    note_stroke: str = "#3ba8c9"
+    highlight_fill: str = "#d9e9ff"
+    highlight_stroke: str = "#1f4e9c"
+    caution_fill: str = "#eef3f8"
+    caution_stroke: str = "#5b7fa3"
+    badge_text: str = "#ffffff"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Type sizes (px) and spacing (px) of the whiteboard theme."""
+
+    margin: float = 22
+    title: float = 38
+    subtitle: float = 19
+    lane_title: float = 19
+    lane_caption: float = 13.5
+    box_name: float = 16.5
+    box_role: float = 13.5
+    arrow_label: float = 14
+    badge: float = 11.5
+    legend_heading: float = 18
+    legend_item: float = 14
+    note: float = 14
+    box_width: float = 200
+    box_padding: float = 9
+    icon: float = 34
+    label_max_width: float = 112
+    nodesep: float = 16
+    ranksep: float = 12
+
+
+@dataclass(frozen=True)
+class Theme:
+    palette: Palette
+    sizes: Sizes
+    scale: float = 1.0
+
+    def px(self, value: float) -> float:
+        return round(value * self.scale, 2)
+
+    def style(self, size: float, *, bold: bool = False, color: str | None = None,
+              code_color: str | None = None) -> TextStyle:
+        return TextStyle(size=self.px(size), stack=fonts.HAND_BOLD if bold else fonts.HAND,
+                         color=color or self.palette.ink,
+                         code_color=code_color or self.palette.code)
+
+    def scaled(self, scale: float) -> Theme:
+        return Theme(self.palette, self.sizes, round(scale, 3))
+
+
+WHITEBOARD = Theme(Palette(), Sizes())
