@@ -66,14 +66,18 @@ def split_code_spans(source: str) -> list[tuple[str, bool]]:
 def _compile(template: str) -> tuple[jinja2.Template, frozenset[str]]:
     try:
         tree = _ENV.parse(template)
+        # Only expressions and plain text: a label with {% if %} or {% for %} could not be
+        # translated sentence by sentence, and would hide text from the catalog.
+        for body_node in tree.body:
+            if not isinstance(body_node, nodes.Output):
+                raise LabelError("only {{ placeholders }} are allowed in labels, "
+                                 "not {% tags %}")
+        # Compiling can fail too (an unknown filter is only noticed here).
+        return _ENV.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
     except jinja2.TemplateSyntaxError as exc:
         raise LabelError(f"bad placeholder: {exc.message}") from None
-    # Only expressions and plain text: a label with {% if %} or {% for %} could not be
-    # translated sentence by sentence, and would hide text from the catalog.
-    for body_node in tree.body:
-        if not isinstance(body_node, nodes.Output):
-            raise LabelError("only {{ placeholders }} are allowed in labels, not {% tags %}")
-    return _ENV.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
+    except RecursionError:
+        raise LabelError("placeholder expression is nested too deeply") from None
 
 
 def placeholders(source: str) -> frozenset[str]:

@@ -78,9 +78,15 @@ def read_yaml(text: str | bytes, file: str) -> tuple[Any, Positions]:
         except UnicodeDecodeError as exc:
             raise SpecError([Problem(file, 1, 1, f"file is not UTF-8 ({exc.reason} at byte "
                                      f"{exc.start})")]) from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader rejects control characters right here
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise SpecError([Problem(file, line, column, f"invalid character U+{exc.character:04X}"
+                                 " (control characters are not allowed in YAML)")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -92,7 +98,8 @@ def read_yaml(text: str | bytes, file: str) -> tuple[Any, Positions]:
         raise SpecError([Problem(file, 1, 1, "nesting is too deep",
                                  f"at most {MAX_DEPTH} levels are allowed")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise SpecError([Problem(file, 1, 1, "the file is empty", "expected a flow mapping "
                                  "starting with 'inkproof: 1'")])

@@ -218,3 +218,12 @@ def test_loaded_flow_is_immutable() -> None:
         flow.vars["ttl"] = 1  # type: ignore[index]
     assert isinstance(flow.boxes, tuple) and isinstance(flow.legend[0].arrows, tuple)
     assert flow.model_dump(by_alias=True)["vars"] == {"name": "cache", "key": "k:1", "ttl": 60}
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x0c", "\x1b"])
+def test_control_characters_are_located(char: str) -> None:
+    # Found by the property tests: PyYAML rejects these while constructing its reader.
+    text = MINIMAL.replace("id: tiny", f"id: ti{char}ny")
+    problem = only_problem(text)
+    assert problem.message.startswith(f"invalid character U+{ord(char):04X}")
+    assert (problem.line, problem.column) == position_of(text, char)

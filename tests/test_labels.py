@@ -71,3 +71,14 @@ def test_errors_raised_by_the_expression_become_label_errors() -> None:
 def test_markup_is_kept_as_text_not_interpreted() -> None:
     # Escaping for SVG is the renderer's job; the label keeps the text exactly.
     assert render_label("<script>alert(1)</script>", VARS).text == "<script>alert(1)</script>"
+
+
+def test_unknown_filter_is_a_label_error() -> None:
+    # Found by the property tests: Jinja reports unknown filters when compiling, not parsing.
+    with pytest.raises(LabelError, match="No filter named 'nope'"):
+        render_label("{{ key | nope }}", VARS)
+
+
+def test_deeply_nested_expression_is_a_label_error() -> None:
+    with pytest.raises(LabelError):
+        render_label("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}", VARS)
