@@ -6,16 +6,16 @@ prints located messages on stderr and never a traceback.
 
 from __future__ import annotations
 
-import os
+import json
 import sys
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
 
 from inkproof import __version__, describe
 from inkproof.errors import InkproofError, Problem, SpecError
+from inkproof.files import write_atomically
 from inkproof.loader import load_flow
 from inkproof.model import Flow
 from inkproof.schema import json_schema_text
@@ -101,19 +101,74 @@ def schema(output: Path | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the new one."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InkproofError(f"{directory}: no such folder")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not WIDTHxHEIGHT (like 1024x1024)") from None
+    if not (256 <= width <= 8192 and 256 <= height <= 8192):
+        raise click.BadParameter("width and height must be between 256 and 8192")
+    return (width, height)
+
+
+def _csv(allowed: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, str],
+                                                tuple[str, ...]]:
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+        unknown = [v for v in items if v not in allowed]
+        if unknown or not items:
+            raise click.BadParameter(f"choose from {', '.join(allowed)} (comma-separated)")
+        return items
+
+    return parse
+
+
+@cli.command()
+@SPEC_ARGUMENT
+@click.option("--lang", default="en", show_default=True,
+              help="Language(s) to draw, comma-separated.")
+@click.option("--out", "out", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--format", "formats", default="svg,png", show_default=True,
+              callback=_csv(("svg", "png")), help="Formats, comma-separated: svg, png.")
+@click.option("--seed", type=click.IntRange(1, 2**31 - 1),
+              help="Sketch seed (default: the spec's style.seed).")
+@click.option("--size", "size_text", metavar="WxH",
+              help="Canvas size in pixels (default: the spec's style.canvas, 1024x1024).")
+@click.option("--style", type=click.Choice(["whiteboard", "classic"]),
+              help="whiteboard (hand-drawn) or classic (mingrammer/diagrams icons).")
+@click.option("--layout-report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the bounding box of every drawn element as JSON.")
+def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ...],
+           seed: int | None, size_text: str | None, style: str | None,
+           layout_report: Path | None) -> None:
+    """Draw each flow as SVG and PNG into OUT/<flow-id>/<lang>.<format>.
+
+    Every picture is checked for overlapping or cut-off text, arrows through labels and
+    unreadable sizes before anything is written; a flow that cannot be drawn legibly is an
+    error naming the elements, and no file is written.
+    """
+    from inkproof.render import pipeline
+
+    size = _size(size_text)
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    languages = [pipeline.validate_lang(code) for code in dict.fromkeys(
+        part.strip() for part in lang.split(",") if part.strip())]
+    results = [pipeline.render_flow(flow, pipeline.RenderOptions(
+                   lang=code, formats=formats, seed=seed, size=size, style=style))
+               for _, flow in loaded for code in languages]
+    written = pipeline.write_outputs(out, results)
+    if layout_report is not None:
+        reports = [r.report for r in results if r.report is not None]
+        write_atomically(layout_report, (json.dumps({"reports": reports}, indent=1,
+                                                    ensure_ascii=False) + "\n").encode())
+    for path in written:
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        click.echo(f"wrote {shown} ({path.stat().st_size // 1024} KiB)")
 
 
 def main() -> None:

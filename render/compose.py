@@ -9,12 +9,16 @@ does not fit, everything in it shrinks together — never below the readable min
 from __future__ import annotations
 
 import collections
-import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from inkproof.errors import InkproofError
+from inkproof.labels import Label
+from inkproof.model import Arrow, Flow
 from inkproof.render import graphviz_layout as gv
+from inkproof.render.check import Finding, check
 from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect
+from inkproof.render.report import diagram_elements
 from inkproof.render.scene import (
     ArrowShape,
     Badge,
@@ -27,10 +31,6 @@ from inkproof.render.scene import (
 )
 from inkproof.render.text import layout_text
 from inkproof.render.theme import MIN_TEXT_PX, Theme
-
-from inkproof.errors import InkproofError
-from inkproof.labels import Label
-from inkproof.model import Arrow, Flow
 
 #: Looks up the text of an element in the language being drawn: (context, English) → label.
 Translate = Callable[[str, Label], Label]
@@ -110,7 +110,7 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
             if layout.width > area.w or layout.height > area.h:
                 break  # a roomier variant will not fit either: shrink instead
             placed = _relabel(flow, measured, _place(flow, measured, layout, area))
-            conflicts = len(diagram_conflicts(placed.boxes, placed.arrows, placed.lanes))
+            conflicts = len(diagram_findings(placed))
             if best is None or conflicts < best[0]:
                 best = (conflicts, placed)
             if conflicts == 0:
@@ -332,8 +332,7 @@ def _relabel(flow: Flow, measured: _Measured, placed: _Placed) -> _Placed:
     """
     arrows = list(placed.arrows)
     for _ in range(2):
-        conflicted = {a for kind, a, b in diagram_conflicts(placed.boxes, arrows, placed.lanes)
-                      for a in ((b,) if kind == "arrow-crosses-label" else (a, b))}
+        conflicted = _labels_in_conflict(_Placed(placed.boxes, tuple(arrows), placed.lanes))
         if not conflicted:
             break
         for index, shape in enumerate(arrows):
@@ -380,27 +379,24 @@ def _badge(badge_id: str, number: int, center: Point, radius: float, path: str,
 # ---- conflicts ------------------------------------------------------------------------
 
 
-def diagram_conflicts(boxes: Sequence[BoxShape], arrows: Sequence[ArrowShape],
-                      lanes: Sequence[LaneShape]) -> list[tuple[str, str, str]]:
-    """(kind, element, element) for every arrow crossing a label or box it does not join."""
-    found = []
-    lane_texts = [t for lane in lanes for t in (lane.title, lane.caption) if t]
-    for arrow in arrows:
-        line = cubic_points(arrow.controls)
-        for other in arrows:
-            if other.id != arrow.id and polyline_hits_rect(line, other.label_rect.inflate(1)):
-                found.append(("arrow-crosses-label", arrow.id, other.id))
-        for text in lane_texts:
-            if polyline_hits_rect(line, text.rect):
-                found.append(("arrow-crosses-label", arrow.id, text.id))
-        for box in boxes:
-            inner = box.rect.inflate(-4)
-            if polyline_hits_rect(line[2:-2], inner):
-                found.append(("arrow-crosses-box", arrow.id, box.id))
-    for a, b in itertools.combinations(arrows, 2):
-        if a.label_rect.intersects(b.label_rect):
-            found.append(("label-overlaps-label", a.id, b.id))
-    return found
+def diagram_findings(placed: _Placed) -> list[Finding]:
+    """Legibility findings of the diagram alone (the same checker the final picture meets)."""
+    return check(diagram_elements(placed.boxes, placed.arrows, placed.lanes))
+
+
+def _labels_in_conflict(placed: _Placed) -> set[str]:
+    """Ids of arrows whose label is crossed, or overlaps something, in the diagram."""
+    items = {e.id: e for e in diagram_elements(placed.boxes, placed.arrows, placed.lanes)}
+    arrows: set[str] = set()
+    for finding in diagram_findings(placed):
+        for element_id in finding.elements:
+            element = items.get(element_id)
+            if element is None or not element.owner.startswith("arrow."):
+                continue
+            if element.kind == "arrow" and finding.kind != "arrow-crosses-box":
+                continue  # the crossing arrow is fine; the label it crosses moves
+            arrows.add(element.owner[len("arrow."):])
+    return arrows
 
 
 # ---- callouts -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ import shutil
 from dataclasses import dataclass
 
 import graphviz
-from inkproof.render.geometry import Point, Rect
 
 from inkproof.errors import InkproofError
+from inkproof.render.geometry import Point, Rect
 
 POINTS_PER_INCH = 72.0  # Graphviz sizes are inches, coordinates points; we use 1 pt = 1 px
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from inkproof.render.geometry import Point
-
 from inkproof.model import Icon
+from inkproof.render.geometry import Point
 
 
 @dataclass(frozen=True)

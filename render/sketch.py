@@ -12,14 +12,14 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from inkproof.render.geometry import Point, Rect
-from inkproof.render.icons import ICONS
-from inkproof.render.scene import Badge, NoteShape, Scene
-from inkproof.render.theme import Theme
 from rough.core import Options
 from rough.generator import RoughGenerator
 
 from inkproof.model import Icon
+from inkproof.render.geometry import Point, Rect
+from inkproof.render.icons import ICONS
+from inkproof.render.scene import Badge, NoteShape, Scene
+from inkproof.render.theme import Theme
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import uharfbuzz as hb
-from inkproof.render.fonts import CODE, Face, FontSource, face
 
 from inkproof.errors import InkproofError
 from inkproof.labels import Label, Span
+from inkproof.render.fonts import CODE, Face, FontSource, face
 
 
 class GlyphMissing(InkproofError):

@@ -1,0 +1,93 @@
+"""Legibility checks on a layout report: what a reader would stumble over.
+
+Text touching other text, text or notes over a box, an arrow through a label, a box or a
+note, anything outside the canvas, text too small to read at the canvas size. The renderer
+runs these on every picture and refuses to ship one with findings; composition uses them
+to choose between layout variants.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from inkproof.render.geometry import Rect, polyline_hits_rect
+from inkproof.render.report import Element
+from inkproof.render.theme import MIN_TEXT_PX
+
+#: Digits in a badge disc stay readable smaller than words do.
+MIN_BADGE_PX = 9.0
+_TOUCH = 0.5  # px of tolerance: glyph boxes are generous
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    kind: str
+    elements: tuple[str, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) -> list[Finding]:
+    """Every legibility problem among ``elements`` (empty when the picture is clean)."""
+    found: list[Finding] = []
+    texts = [e for e in elements if e.kind == "text"]
+    badges = [e for e in elements if e.kind == "badge"]
+    boxes = [e for e in elements if e.kind == "box"]
+    arrows = [e for e in elements if e.kind == "arrow"]
+    notes = [e for e in elements if e.kind == "note"]
+    chips = [e for e in elements if e.kind == "label"]
+
+    for a, b in itertools.combinations([*texts, *badges], 2):
+        if a.owner == b.owner and (a.kind == "badge" or b.kind == "badge"):
+            continue  # a badge sits beside its own label by design
+        if _base(a.id) != _base(b.id) and a.bbox.inflate(-_TOUCH).intersects(b.bbox):
+            found.append(Finding("text-overlaps-text", (a.id, b.id),
+                                 f"{_name(a)} touches {_name(b)}"))
+    for item in [*texts, *badges, *notes, *chips]:
+        for box in boxes:
+            if item.owner != box.owner and item.bbox.inflate(-_TOUCH).intersects(box.bbox):
+                found.append(Finding("overlaps-box", (item.id, box.id),
+                                     f"{_name(item)} overlaps {box.id}"))
+    for arrow in arrows:
+        for text in [*texts, *badges, *notes]:
+            if text.owner != arrow.owner and polyline_hits_rect(arrow.points, text.bbox):
+                found.append(Finding("arrow-crosses-text", (arrow.id, text.id),
+                                     f"{arrow.id} crosses {_name(text)}"))
+        for box in boxes:
+            if box.owner in arrow.joins:
+                continue
+            if polyline_hits_rect(arrow.points, box.bbox.inflate(-4)):
+                found.append(Finding("arrow-crosses-box", (arrow.id, box.id),
+                                     f"{arrow.id} runs through {box.id}"))
+    for a, b in itertools.combinations([*notes, *chips], 2):
+        if a.owner != b.owner and a.bbox.intersects(b.bbox):
+            found.append(Finding("overlaps-note", (a.id, b.id), f"{a.id} overlaps {b.id}"))
+    for item in [*texts, *badges]:
+        minimum = MIN_BADGE_PX if item.kind == "badge" else MIN_TEXT_PX
+        if item.size is not None and item.size < minimum - 1e-6:
+            found.append(Finding("text-too-small", (item.id,),
+                                 f"{_name(item)} is {item.size:.1f} px; at least "
+                                 f"{minimum:.0f} px is needed to read it"))
+    if canvas is not None:
+        frame = Rect(0, 0, canvas[0], canvas[1])
+        for element in elements:
+            if not frame.contains(element.bbox):
+                found.append(Finding("outside-canvas", (element.id,),
+                                     f"{_name(element)} is outside the {canvas[0]}×{canvas[1]} "
+                                     "canvas"))
+    return sorted(set(found))
+
+
+def _base(element_id: str) -> str:
+    return element_id.split("#", 1)[0]
+
+
+def _name(element: Element) -> str:
+    if element.kind == "text" and element.text:
+        shown = element.text if len(element.text) <= 32 else element.text[:29] + "..."
+        return f"{_base(element.id)} ({shown!r})"
+    return element.id

@@ -1,0 +1,105 @@
+"""The "classic" export: the same flow drawn by mingrammer/diagrams with neutral icons.
+
+For docs sites that want a conventional diagram. diagrams gives every node a random id and
+writes files into the working folder; here ids come from the spec (``nodeid=``), nothing
+touches the disk, and image references are inlined, so the output is deterministic and
+self-contained. Icons are generic/on-prem ones only: no cloud-vendor logos.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from inkproof.labels import Label
+from inkproof.model import Flow, Icon
+from inkproof.render.theme import WHITEBOARD
+
+_PALETTE = WHITEBOARD.palette
+
+
+def _icon_class(icon: Icon) -> type:
+    from diagrams.generic.compute import Rack
+    from diagrams.generic.database import SQL
+    from diagrams.generic.device import Tablet
+    from diagrams.generic.storage import Storage
+    from diagrams.onprem.client import Client
+    from diagrams.onprem.compute import Server
+    from diagrams.programming.flowchart import Database, MultipleDocuments, StoredData
+
+    mapping: dict[Icon, type] = {
+        Icon.WEB_WINDOW: Client,
+        Icon.SERVER_RACK: Rack,
+        Icon.MEMORY_STACK: StoredData,
+        Icon.MESSAGE_QUEUE: MultipleDocuments,
+        Icon.GEAR: Server,
+        Icon.BOT: Server,
+        Icon.DATABASE: SQL,
+        Icon.REPLICA: Database,
+        Icon.CHART_PULSE: Tablet,
+        Icon.LOGS: MultipleDocuments,
+        Icon.CLOUD: Storage,
+    }
+    return mapping[icon]
+
+
+def build(flow: Flow, translate: Callable[[str, Label], Label] | None = None) -> object:
+    """The diagrams ``Diagram`` of a flow (not rendered)."""
+    from diagrams import Cluster, Diagram, Edge, setcluster, setdiagram
+
+    tr = translate or (lambda _context, label: label)
+    diagram = Diagram(tr("flow.title", flow.title).text, show=False, direction="LR",
+                      curvestyle="curved",
+                      outformat="png", filename=f"inkproof-{flow.id}",
+                      graph_attr={"fontsize": "20", "pad": "0.4", "bgcolor": "white"})
+    setdiagram(diagram)
+    try:
+        nodes = {}
+        for lane in [*flow.lanes, None]:
+            boxes = [b for b in flow.boxes if b.lane == (lane.id if lane else None)]
+            if not boxes:
+                continue
+            cluster = Cluster(tr(f"lane.{lane.id}.title", lane.title).text) if lane else None
+            if cluster is not None:
+                cluster.__enter__()
+            for box in boxes:
+                label = tr(f"box.{box.id}.name", box.name).text
+                nodes[box.id] = _icon_class(box.icon)(label, nodeid=box.id)
+            if cluster is not None:
+                cluster.__exit__(None, None, None)
+        setcluster(None)
+        for arrow in flow.arrows:
+            colour = _PALETTE.read if arrow.path == "read" else _PALETTE.write
+            numbers = ",".join(str(n) for n in flow.legend_numbers(arrow.id))
+            label = tr(f"arrow.{arrow.id}.label", arrow.label).text
+            edge = Edge(label=f"{numbers}. {label}" if numbers else label, color=colour,
+                        fontcolor=colour, style="dashed" if arrow.optional else "solid")
+            nodes[arrow.source] >> edge >> nodes[arrow.target]
+    finally:
+        setdiagram(None)
+    return diagram
+
+
+def render(flow: Flow, formats: Sequence[str],
+           translate: Callable[[str, Label], Label] | None = None) -> dict[str, bytes]:
+    diagram = build(flow, translate)
+    dot = diagram.dot  # type: ignore[attr-defined]
+    files: dict[str, bytes] = {}
+    if "png" in formats:
+        files["png"] = dot.pipe(format="png", quiet=True)
+    if "svg" in formats:
+        files["svg"] = _inline_images(dot.pipe(format="svg", quiet=True))
+    return files
+
+
+def _inline_images(svg: bytes) -> bytes:
+    """Replace icon file paths by data: URIs so the SVG works wherever it is published."""
+
+    def embed(match: re.Match[bytes]) -> bytes:
+        path = Path(match.group(2).decode())
+        data = base64.b64encode(path.read_bytes()).decode()
+        return match.group(1) + f"data:image/png;base64,{data}".encode() + match.group(3)
+
+    return re.sub(rb'(xlink:href=")([^"]+\.png)(")', embed, svg)
