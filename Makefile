@@ -4,14 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLOWS := $(wildcard spec/flows/*.yaml)
 
-.PHONY: setup demo test lint schema clean
+.PHONY: setup demo test lint schema bench clean
 
 setup:
 	@bash scripts/setup
 
 demo: setup
 	$(BIN)/inkproof check $(FLOWS)
-	$(BIN)/inkproof explain $(FLOWS)
+	$(BIN)/inkproof render $(FLOWS) --out output --layout-report output/layout-report.json
+	$(BIN)/inkproof render $(FLOWS) --out output/classic --style classic
+
+bench: setup
+	$(BIN)/python bench/render.py
 
 test: setup
 	$(BIN)/ruff check .

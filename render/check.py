@@ -54,13 +54,14 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
                                      f"{_name(item)} overlaps {box.id}"))
     for arrow in arrows:
         for text in [*texts, *badges, *notes]:
-            if text.owner != arrow.owner and polyline_hits_rect(arrow.points, text.bbox):
+            if text.owner != arrow.owner and polyline_hits_rect(arrow.points, text.bbox,
+                                                                   arrow.bbox):
                 found.append(Finding("arrow-crosses-text", (arrow.id, text.id),
                                      f"{arrow.id} crosses {_name(text)}"))
         for box in boxes:
             if box.owner in arrow.joins:
                 continue
-            if polyline_hits_rect(arrow.points, box.bbox.inflate(-4)):
+            if polyline_hits_rect(arrow.points, box.bbox.inflate(-4), arrow.bbox):
                 found.append(Finding("arrow-crosses-box", (arrow.id, box.id),
                                      f"{arrow.id} runs through {box.id}"))
     for a, b in itertools.combinations([*notes, *chips], 2):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from inkproof.errors import InkproofError
-from inkproof.labels import Label
+from inkproof.labels import Label, Span
 from inkproof.model import Arrow, Flow
 from inkproof.render import graphviz_layout as gv
 from inkproof.render.check import Finding, check
@@ -29,7 +29,7 @@ from inkproof.render.scene import (
     PlacedText,
     Scene,
 )
-from inkproof.render.text import layout_text
+from inkproof.render.text import GlyphMissing, TextBlock, TextStyle, layout_text
 from inkproof.render.theme import MIN_TEXT_PX, Theme
 
 #: Looks up the text of an element in the language being drawn: (context, English) → label.
@@ -49,10 +49,10 @@ class LayoutError(InkproofError):
     """The flow cannot be drawn legibly on the canvas; names what is in the way."""
 
 
-def _plain(text: str) -> Label:
-    from inkproof.labels import Span
-
-    return Label(text, (Span(text),))
+def _chrome(key: str) -> tuple[str, Label]:
+    """A word the picture adds (like "Legend"), keyed for translation like spec text."""
+    text = CHROME[key]
+    return key, Label(text, (Span(text),))
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,13 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     base = theme
     m = base.sizes.margin
     # ---- header -------------------------------------------------------------------------
-    title = PlacedText("title", layout_text(tr("flow.title", flow.title),
+    title = PlacedText("title", _lay(tr, ("flow.title", flow.title),
                                             base.style(base.sizes.title, bold=True),
                                             width - 2 * m), m, m - 6)
     bottom = title.rect.bottom
     subtitle = None
     if flow.subtitle:
-        subtitle = PlacedText("subtitle", layout_text(
-            tr("flow.subtitle", flow.subtitle),
+        subtitle = PlacedText("subtitle", _lay(tr, ("flow.subtitle", flow.subtitle),
             base.style(base.sizes.subtitle, color=base.palette.muted), width - 2 * m),
             m, bottom + 2)
         bottom = subtitle.rect.bottom
@@ -103,7 +102,13 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     # Badges hold one or two digits in a disc; they stay legible smaller than words.
     smallest = min(base.sizes.box_role, base.sizes.arrow_label, base.sizes.lane_caption)
     best: tuple[int, _Placed] | None = None
-    for scale in _scales(MIN_TEXT_PX / smallest):
+    floor = MIN_TEXT_PX / smallest
+    guess = _first_guess(flow, base, tr, area)
+    if guess < floor * 0.85:  # far too big: say so now rather than try every scale
+        raise LayoutError(f"the diagram needs about {floor / guess:.1f}× the room of "
+                          f"{area.w:.0f}×{area.h:.0f} px to keep text at {MIN_TEXT_PX:.0f} px "
+                          "— use a larger --size or split the flow")
+    for scale in _scales(floor, guess):
         measured = _measure(flow, base.scaled(scale), tr)
         for variant in _variants(measured.theme):
             layout = gv.run_dot(_graph_spec(flow, measured, variant))
@@ -124,7 +129,8 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     notes_top = footer.translated(m, footer_top)
     obstacles = [*(b.rect for b in placed.boxes), *(a.label_rect for a in placed.arrows),
                  *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
-    polylines = [cubic_points(a.controls) for a in placed.arrows]
+    polylines = [(line, Rect.around(line)) for line in
+                 (cubic_points(a.controls) for a in placed.arrows)]
     anchors = _anchors(placed)
     callouts = _place_callouts(flow, base, tr, anchors, obstacles, polylines,
                                Rect(m, header_bottom, width - 2 * m, footer_top - header_bottom))
@@ -133,11 +139,30 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
                  description=_description(flow, tr), panels=notes_top.panels)
 
 
-def _scales(floor: float) -> Iterable[float]:
-    scale = 1.0
+def _lay(tr: Translate, key: tuple[str, Label], style: TextStyle,
+         max_width: float = float("inf")) -> TextBlock:
+    """Translate and lay out one element's text; a missing glyph names the element."""
+    context, label = key
+    text = tr(context, label)
+    try:
+        return layout_text(text, style, max_width)
+    except GlyphMissing as exc:
+        raise GlyphMissing(exc.char, text.text, context) from None
+
+
+def _first_guess(flow: Flow, theme: Theme, tr: Translate, area: Rect) -> float:
+    """The scale at which the tightest layout would just fit (layouts scale ~linearly)."""
+    measured = _measure(flow, theme, tr)
+    layout = gv.run_dot(_graph_spec(flow, measured, next(iter(_variants(theme)))))
+    return min(1.0, area.w / layout.width, area.h / layout.height)
+
+
+def _scales(floor: float, start: float = 1.0) -> Iterable[float]:
+    """Scales to try, largest first: from the first guess down to the readable floor."""
+    scale = max(floor, min(1.0, int(start * 100 + 1e-6) / 100))
     while scale >= floor - 1e-9:
         yield round(scale, 3)
-        scale -= 0.04
+        scale -= 0.02
 
 
 def _variants(theme: Theme) -> Iterable[tuple[float, float]]:
@@ -161,9 +186,9 @@ def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
     text_x = pad + icon + px(8)
     text_w = box_w - text_x - pad
     for box in flow.boxes:
-        name = layout_text(tr(f"box.{box.id}.name", box.name),
+        name = _lay(tr, (f"box.{box.id}.name", box.name),
                            theme.style(s.box_name, bold=True), text_w)
-        role = layout_text(tr(f"box.{box.id}.role", box.role),
+        role = _lay(tr, (f"box.{box.id}.role", box.role),
                            theme.style(s.box_role, color=theme.palette.muted), text_w)
         boxes[box.id] = (PlacedText(f"box.{box.id}.name", name, text_x, pad),
                          PlacedText(f"box.{box.id}.role", role, text_x,
@@ -176,7 +201,7 @@ def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
     badge_d = px(s.badge * 1.55)
     for arrow in flow.arrows:
         style = theme.style(s.arrow_label, color=theme.palette.ink)
-        block = layout_text(tr(f"arrow.{arrow.id}.label", arrow.label), style,
+        block = _lay(tr, (f"arrow.{arrow.id}.label", arrow.label), style,
                             px(s.label_max_width))
         numbers = flow.legend_numbers(arrow.id)
         badges_w = len(numbers) * (badge_d + px(3))
@@ -188,14 +213,14 @@ def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
     lanes: dict[str, tuple[PlacedText, PlacedText | None, float, float]] = {}
     lane_w = box_w
     for lane in flow.lanes:
-        title = layout_text(tr(f"lane.{lane.id}.title", lane.title),
+        title = _lay(tr, (f"lane.{lane.id}.title", lane.title),
                             theme.style(s.lane_title, bold=True, color=theme.palette.write),
                             lane_w)
         caption = None
         h = title.height
         w = title.width
         if lane.caption:
-            block = layout_text(tr(f"lane.{lane.id}.caption", lane.caption),
+            block = _lay(tr, (f"lane.{lane.id}.caption", lane.caption),
                                 theme.style(s.lane_caption, color=theme.palette.muted), lane_w)
             caption = PlacedText(f"lane.{lane.id}.caption", block, 0, title.height + px(1))
             h += px(1) + block.height
@@ -349,7 +374,8 @@ def _relabel(flow: Flow, measured: _Measured, placed: _Placed) -> _Placed:
 def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: _Placed) -> Rect | None:
     line = cubic_points(shape.controls, steps=10)
     w, h = shape.label_rect.w, shape.label_rect.h
-    other_lines = [cubic_points(a.controls) for a in others]
+    other_lines = [(line, Rect.around(line)) for line in
+                   (cubic_points(a.controls) for a in others)]
     blocked = [*(a.label_rect.inflate(2) for a in others),
                *(b.rect.inflate(2) for b in placed.boxes),
                *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
@@ -361,7 +387,8 @@ def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: _Placed) ->
                      Rect(x - w / 2, y - h - 3, w, h), Rect(x - w / 2, y + 3, w, h)):
             if any(rect.intersects(b) for b in blocked):
                 continue
-            if any(polyline_hits_rect(other, rect.inflate(1)) for other in other_lines):
+            if any(polyline_hits_rect(other, rect.inflate(1), bounds)
+                   for other, bounds in other_lines):
                 continue
             return Rect(round(rect.x, 2), round(rect.y, 2), w, h)
     return None
@@ -410,7 +437,7 @@ def _anchors(placed: _Placed) -> dict[str, Rect]:
 
 
 def _place_callouts(flow: Flow, theme: Theme, tr: Translate, anchors: dict[str, Rect],
-                    obstacles: list[Rect], polylines: list[list[Point]],
+                    obstacles: list[Rect], polylines: list[tuple[list[Point], Rect]],
                     region: Rect) -> list[NoteShape]:
     placed: list[NoteShape] = []
     taken = list(obstacles)
@@ -440,7 +467,7 @@ def _place_callouts(flow: Flow, theme: Theme, tr: Translate, anchors: dict[str, 
 
 
 def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
-               polylines: list[list[Point]], region: Rect) -> Point | None:
+               polylines: list[tuple[list[Point], Rect]], region: Rect) -> Point | None:
     """The free w×h spot nearest to the anchor: no overlap with anything drawn."""
     ax, ay = anchor.center
     candidates = []
@@ -461,7 +488,7 @@ def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
             continue
         if any(rect.inflate(4).intersects(other) for other in taken):
             continue
-        if any(polyline_hits_rect(line, rect.inflate(3)) for line in polylines):
+        if any(polyline_hits_rect(line, rect.inflate(3), bounds) for line, bounds in polylines):
             continue
         return (round(x, 2), round(y, 2))
     return None
@@ -519,14 +546,13 @@ def _footer(flow: Flow, theme: Theme, tr: Translate, width: float) -> _Footer:
     if not flow.strategies:
         return _Footer(legend, (), ())
     y = legend.rect.bottom + 6 if legend else 0.0
-    heading = PlacedText("strategies.heading", layout_text(
-        tr("chrome.strategies", _plain(CHROME["chrome.strategies"])),
+    heading = PlacedText("strategies.heading", _lay(tr, _chrome("chrome.strategies"),
         theme.style(s.note, bold=True, color=theme.palette.muted)), 12, y + 8)
     chip_x, chip_y = heading.rect.right + 12, y + 4
     row_bottom = chip_y
     notes = []
     for strategy in flow.strategies:
-        block = layout_text(tr(f"strategy.{strategy.id}.name", strategy.name),
+        block = _lay(tr, (f"strategy.{strategy.id}.name", strategy.name),
                             theme.style(s.note, bold=True, color=theme.palette.write),
                             inner - 40)
         w, h = block.width + 16, block.height + 8
@@ -552,7 +578,7 @@ def _header_notes(flow: Flow, theme: Theme, tr: Translate, right: float, top: fl
         style = theme.style(theme.sizes.note - 0.5, bold=note.kind == "highlight",
                             color=theme.palette.muted if note.kind == "caution"
                             else theme.palette.ink)
-        block = layout_text(tr(f"note.{note.id}.text", note.text), style, free_width - 44)
+        block = _lay(tr, (f"note.{note.id}.text", note.text), style, free_width - 44)
         w, h = block.width + 44, block.height + 14
         rect = Rect(round(right - w, 2), round(y, 2), round(w, 2), round(h, 2))
         notes.append(NoteShape(f"{note.kind}.{note.id}", note.kind, rect,
@@ -565,8 +591,7 @@ def _header_notes(flow: Flow, theme: Theme, tr: Translate, right: float, top: fl
 def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShape:
     """Numbered steps with their badges; long legends flow into two columns."""
     s, px = theme.sizes, theme.px
-    heading = PlacedText("legend.heading", layout_text(
-        tr("chrome.legend", _plain(CHROME["chrome.legend"])),
+    heading = PlacedText("legend.heading", _lay(tr, _chrome("chrome.legend"),
         theme.style(s.legend_heading, bold=True)), 12, 6)
     radius = px(s.badge * 1.6) / 2
     columns = 2 if len(flow.legend) >= 5 else 1
@@ -580,7 +605,7 @@ def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShap
         if row == 0:
             y = top
         x = 12 + column * (column_w + 16)
-        block = layout_text(tr(f"legend.{step.n}.text", step.text), theme.style(s.legend_item),
+        block = _lay(tr, (f"legend.{step.n}.text", step.text), theme.style(s.legend_item),
                             column_w - 2 * radius - 8)
         middle = y + block.ascent - block.size * 0.32
         badges.append(_badge(f"legend.{step.n}.badge", step.n, (x + radius, middle), radius,

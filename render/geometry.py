@@ -70,6 +70,9 @@ def cubic_points(controls: Sequence[Point], steps: int = 12) -> list[Point]:
 
 def segment_hits_rect(a: Point, b: Point, rect: Rect) -> bool:
     """Whether the segment a–b passes through the rectangle (Liang–Barsky clipping)."""
+    if (max(a[0], b[0]) < rect.x or min(a[0], b[0]) > rect.right
+            or max(a[1], b[1]) < rect.y or min(a[1], b[1]) > rect.bottom):
+        return False  # the cheap answer for almost every segment
     dx, dy = b[0] - a[0], b[1] - a[1]
     t0, t1 = 0.0, 1.0
     for p, q in ((-dx, a[0] - rect.x), (dx, rect.right - a[0]), (-dy, a[1] - rect.y),
@@ -88,5 +91,8 @@ def segment_hits_rect(a: Point, b: Point, rect: Rect) -> bool:
     return True
 
 
-def polyline_hits_rect(points: Sequence[Point], rect: Rect) -> bool:
+def polyline_hits_rect(points: Sequence[Point], rect: Rect, bounds: Rect | None = None) -> bool:
+    """Whether a polyline passes through the rectangle; ``bounds`` (its bbox) speeds it up."""
+    if bounds is not None and not bounds.intersects(rect.inflate(0.01)):
+        return False
     return any(segment_hits_rect(points[i], points[i + 1], rect) for i in range(len(points) - 1))

@@ -22,6 +22,7 @@ from inkproof.render.compose import Translate, compose
 from inkproof.render.raster import to_png
 from inkproof.render.sketch import sketch
 from inkproof.render.svg import to_svg
+from inkproof.render.text import GlyphMissing
 from inkproof.render.theme import WHITEBOARD
 
 FORMATS = ("svg", "png")
@@ -77,7 +78,10 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
         return Rendered(flow.id, options.lang,
                         classic.render(flow, options.formats, options.translate), None)
     theme = WHITEBOARD
-    scene = compose(flow, theme, size, options.translate)
+    try:
+        scene = compose(flow, theme, size, options.translate)
+    except GlyphMissing as exc:
+        raise exc.within(lang=options.lang) from None
     elements = report.elements(scene)
     findings = check.check(elements, size)
     if findings:

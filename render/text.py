@@ -19,12 +19,20 @@ from inkproof.render.fonts import CODE, Face, FontSource, face
 
 
 class GlyphMissing(InkproofError):
-    """No installed font covers a character of a label."""
+    """No installed font covers a character of a label (never drawn as a tofu box)."""
 
-    def __init__(self, char: str, text: str):
-        self.char, self.text = char, text
-        super().__init__(f"no installed font has the character {char!r} (U+{ord(char):04X}) "
-                         f"used in {text!r}")
+    def __init__(self, char: str, text: str, element: str | None = None,
+                 lang: str | None = None):
+        self.char, self.text, self.element, self.lang = char, text, element, lang
+        where = f" in {element}" if element else ""
+        language = f" (language {lang})" if lang else ""
+        super().__init__(f"no installed font has the character {char!r} (U+{ord(char):04X})"
+                         f"{where}{language}: {text!r} — add a font covering it to the stack "
+                         "in render/fonts.py and its package to the set-up")
+
+    def within(self, element: str | None = None, lang: str | None = None) -> GlyphMissing:
+        """The same error, told where it happened."""
+        return GlyphMissing(self.char, self.text, element or self.element, lang or self.lang)
 
 
 @dataclass(frozen=True)
