@@ -76,7 +76,9 @@ def _compile(template: str) -> tuple[jinja2.Template, frozenset[str]]:
         return _ENV.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
     except jinja2.TemplateSyntaxError as exc:
         raise LabelError(f"bad placeholder: {exc.message}") from None
-    except RecursionError:
+    except (RecursionError, SyntaxError):
+        # Jinja turns expressions into Python source; CPython refuses very deep nesting
+        # with a plain SyntaxError ("too many nested parentheses").
         raise LabelError("placeholder expression is nested too deeply") from None
 
 

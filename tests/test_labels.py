@@ -82,3 +82,9 @@ def test_unknown_filter_is_a_label_error() -> None:
 def test_deeply_nested_expression_is_a_label_error() -> None:
     with pytest.raises(LabelError):
         render_label("{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}", VARS)
+
+
+def test_expression_too_deep_for_python_is_a_label_error() -> None:
+    # Found by the property tests: Jinja compiles this into Python that CPython rejects.
+    with pytest.raises(LabelError, match="nested too deeply"):
+        render_label("{{ " + "-" * 300 + "key }}", VARS)

@@ -169,7 +169,7 @@ def test_crowded_flow_is_refused_and_nothing_written(tmp_path: Path) -> None:
                              str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "does not fit" in result.stderr or "not legible" in result.stderr
+    assert "use a larger --size" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
