@@ -22,8 +22,33 @@ from inkproof.errors import did_you_mean
 
 Scalar = str | int | float | bool
 
-_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                            keep_trailing_newline=True)
+#: A label's rendered text is at most this long, and its expression this many AST nodes:
+#: a spec must not be able to make `inkproof check` run for minutes.
+MAX_RENDERED = 1000
+MAX_EXPRESSION_NODES = 48
+
+
+class _LabelSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also bounding arithmetic that could eat time or memory."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise jinja2.exceptions.SecurityError("exponent larger than 64")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and (
+                        len(seq) * times > MAX_RENDERED):
+                    raise jinja2.exceptions.SecurityError("repetition longer than "
+                                                          f"{MAX_RENDERED} characters")
+        return super().call_binop(context, operator, left, right)
+
+
+# optimized=False: Jinja's optimizer folds constants while compiling, outside the sandbox's
+# reach (`{{ 9 ** 9999999 }}` would be computed at load time).
+_ENV = _LabelSandbox(undefined=jinja2.StrictUndefined, autoescape=False,
+                     keep_trailing_newline=True, optimized=False)
 
 
 class LabelError(ValueError):
@@ -72,6 +97,10 @@ def _compile(template: str) -> tuple[jinja2.Template, frozenset[str]]:
             if not isinstance(body_node, nodes.Output):
                 raise LabelError("only {{ placeholders }} are allowed in labels, "
                                  "not {% tags %}")
+        size = sum(1 for _ in tree.find_all(nodes.Node))
+        if size > MAX_EXPRESSION_NODES:
+            raise LabelError(f"placeholder expression is too complex ({size} parts; at most "
+                             f"{MAX_EXPRESSION_NODES})")
         # Compiling can fail too (an unknown filter is only noticed here).
         return _ENV.from_string(tree), frozenset(meta.find_undeclared_variables(tree))
     except jinja2.TemplateSyntaxError as exc:
@@ -100,13 +129,16 @@ def render_template(template: str, variables: Mapping[str, Any]) -> str:
         raise LabelError(f"undefined variable '{missing[0]}' — "
                          + (hint or f"vars defines: {known}"))
     try:
-        return compiled.render(variables)
+        text = compiled.render(variables)
     except jinja2.exceptions.SecurityError as exc:
         raise LabelError(f"placeholder not allowed: {exc}") from None
     except jinja2.UndefinedError as exc:
         raise LabelError(f"placeholder failed: {exc.message}") from None
     except Exception as exc:  # e.g. {{ ttl / 0 }}: the author's expression, not our bug
         raise LabelError(f"placeholder failed: {type(exc).__name__}: {exc}") from None
+    if len(text) > MAX_RENDERED:
+        raise LabelError(f"label renders to {len(text):,} characters; at most {MAX_RENDERED:,}")
+    return text
 
 
 def render_label(source: str, variables: Mapping[str, Any]) -> Label:

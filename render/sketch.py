@@ -47,10 +47,13 @@ class _Pen:
         self.generator = RoughGenerator()
         self.strokes: list[Stroke] = []
 
-    def _options(self, element: str, salt: str = "", **extra: object) -> Options:
+    def _options(self, element: str, salt: str = "", multi: bool = True,
+                 **extra: object) -> Options:
+        # Double strokes give outlines the marker look; small shapes (icons, badges) read
+        # cleaner with one stroke, and rasterize faster.
         base: dict[str, object] = {"seed": element_seed(self.seed, element + salt),
                                    "fixedDecimalPlaceDigits": 1, "roughness": 1.1,
-                                   "bowing": 0.8}
+                                   "bowing": 0.8, "disableMultiStroke": not multi}
         base.update(extra)
         return Options(**base)  # type: ignore[arg-type]
 
@@ -67,8 +70,8 @@ class _Pen:
 
     def rect(self, layer: str, element: str, rect: Rect, *, stroke: str | None, width: float,
              fill: str | None = None, dash: tuple[float, ...] | None = None,
-             roughness: float = 1.1, salt: str = "") -> None:
-        options = self._options(element, salt, stroke=stroke or "none", strokeWidth=width,
+             roughness: float = 1.1, salt: str = "", multi: bool = True) -> None:
+        options = self._options(element, salt, multi, stroke=stroke or "none", strokeWidth=width,
                                 fill=fill, fillStyle="solid" if fill else None,
                                 roughness=roughness)
         self._add(layer, element, self.generator.rectangle(rect.x, rect.y, rect.w, rect.h,
@@ -76,8 +79,8 @@ class _Pen:
 
     def ellipse(self, layer: str, element: str, center: Point, w: float, h: float, *,
                 stroke: str | None, width: float, fill: str | None = None,
-                salt: str = "", roughness: float = 0.9) -> None:
-        options = self._options(element, salt, stroke=stroke or "none", strokeWidth=width,
+                salt: str = "", roughness: float = 0.9, multi: bool = True) -> None:
+        options = self._options(element, salt, multi, stroke=stroke or "none", strokeWidth=width,
                                 fill=fill, fillStyle="solid" if fill else None,
                                 roughness=roughness)
         self._add(layer, element, self.generator.ellipse(center[0], center[1], w, h, options),
@@ -85,8 +88,8 @@ class _Pen:
 
     def line(self, layer: str, element: str, points: Sequence[Point], *, stroke: str,
              width: float, salt: str = "", roughness: float = 0.9,
-             dash: tuple[float, ...] | None = None) -> None:
-        options = self._options(element, salt, stroke=stroke, strokeWidth=width,
+             dash: tuple[float, ...] | None = None, multi: bool = True) -> None:
+        options = self._options(element, salt, multi, stroke=stroke, strokeWidth=width,
                                 roughness=roughness)
         if len(points) == 2:
             drawable = self.generator.line(*points[0], *points[1], options)
@@ -95,8 +98,9 @@ class _Pen:
         self._add(layer, element, drawable, dash)
 
     def polygon(self, layer: str, element: str, points: Sequence[Point], *, stroke: str,
-                width: float, fill: str | None, salt: str = "", roughness: float = 0.8) -> None:
-        options = self._options(element, salt, stroke=stroke, strokeWidth=width, fill=fill,
+                width: float, fill: str | None, salt: str = "", roughness: float = 0.8,
+                multi: bool = True) -> None:
+        options = self._options(element, salt, multi, stroke=stroke, strokeWidth=width, fill=fill,
                                 fillStyle="solid" if fill else None, roughness=roughness)
         self._add(layer, element, self.generator.polygon([list(p) for p in points], options),
                   None)
@@ -109,7 +113,7 @@ class _Pen:
 
     def arc(self, layer: str, element: str, box: tuple[float, float, float, float],
             angles: tuple[float, float], *, stroke: str, width: float, salt: str) -> None:
-        options = self._options(element, salt, stroke=stroke, strokeWidth=width,
+        options = self._options(element, salt, False, stroke=stroke, strokeWidth=width,
                                 roughness=0.8)
         self._add(layer, element, self.generator.arc(box[0], box[1], box[2], box[3],
                                                      angles[0], angles[1], False, options),
@@ -178,17 +182,17 @@ def _icon(pen: _Pen, box_id: str, icon: Icon, slot: Rect, theme: Theme) -> None:
         if prim.kind == "rect":
             x, y, w, h = prim.box
             pen.rect("icons", element, Rect(*at(x, y), w * slot.w, h * slot.h), stroke=p.icon,
-                     width=1.5, fill=fill, salt=salt, roughness=0.7)
+                     width=1.5, fill=fill, salt=salt, roughness=0.7, multi=False)
         elif prim.kind == "ellipse":
             cx, cy, w, h = prim.box
             pen.ellipse("icons", element, at(cx, cy), w * slot.w, h * slot.h, stroke=p.icon,
-                        width=1.4, fill=fill, salt=salt, roughness=0.6)
+                        width=1.4, fill=fill, salt=salt, roughness=0.6, multi=False)
         elif prim.kind in ("line", "polyline"):
             pen.line("icons", element, [at(*pt) for pt in prim.points], stroke=p.icon,
-                     width=1.5, salt=salt, roughness=0.6)
+                     width=1.5, salt=salt, roughness=0.6, multi=False)
         elif prim.kind == "polygon":
             pen.polygon("icons", element, [at(*pt) for pt in prim.points], stroke=p.icon,
-                        width=1.5, fill=fill, salt=salt, roughness=0.5)
+                        width=1.5, fill=fill, salt=salt, roughness=0.5, multi=False)
         elif prim.kind == "arc":
             cx, cy, w, h = prim.box
             pen.arc("icons", element, (*at(cx, cy), w * slot.w, h * slot.h), prim.angles,
@@ -200,7 +204,7 @@ def _icon(pen: _Pen, box_id: str, icon: Icon, slot: Rect, theme: Theme) -> None:
 def _badge(pen: _Pen, badge: Badge, theme: Theme) -> None:
     colour = theme.palette.read if badge.path == "read" else theme.palette.write
     pen.ellipse("badges", badge.id, badge.center, 2 * badge.radius, 2 * badge.radius,
-                stroke=colour, width=1.2, fill=colour, roughness=0.4)
+                stroke=colour, width=1.2, fill=colour, roughness=0.4, multi=False)
 
 
 def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
