@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,10 @@ from inkproof.loader import load_flow
 from inkproof.model import Flow
 from inkproof.schema import json_schema_text
 
+if TYPE_CHECKING:
+    from inkproof.i18n.catalog import Translator
+
+EXIT_DRIFT = 1
 EXIT_SPEC_ERROR = 2
 
 
@@ -156,11 +161,18 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
-    languages = [pipeline.validate_lang(code) for code in dict.fromkeys(
-        part.strip() for part in lang.split(",") if part.strip())]
-    results = [pipeline.render_flow(flow, pipeline.RenderOptions(
-                   lang=code, formats=formats, seed=seed, size=size, style=style))
-               for _, flow in loaded for code in languages]
+    jobs = [(path, flow, code) for path, flow in loaded for code in _languages(path, flow, lang)]
+    results = []
+    for path, flow, code in jobs:
+        translator = _translator(path, flow, code)
+        results.append(pipeline.render_flow(flow, pipeline.RenderOptions(
+            lang=code, formats=formats, seed=seed, size=size, style=style,
+            translate=translator)))
+        if translator is not None and translator.fallbacks:
+            click.echo(f"warning: {flow.id} ({code}): {len(translator.fallbacks)} "
+                       "label(s) drawn in English — "
+                       + ", ".join(f"{c} ({why})" for c, why in
+                                   sorted(translator.fallbacks.items())), err=True)
     written = pipeline.write_outputs(out, results)
     if layout_report is not None:
         reports = [r.report for r in results if r.report is not None]
@@ -169,6 +181,125 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     for path in written:
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
         click.echo(f"wrote {shown} ({path.stat().st_size // 1024} KiB)")
+
+
+SOURCE_LANGUAGE = "en"
+
+
+def _languages(path: Path, flow: Flow, spec: str) -> list[str]:
+    """Languages asked for: a comma list, or ``all`` (English and every catalog)."""
+    from inkproof.i18n import catalog
+
+    codes: list[str] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        if part == "all":
+            codes += [SOURCE_LANGUAGE, *catalog.languages(catalog.locales_dir(path), flow.id)]
+        else:
+            catalog.po_path(catalog.locales_dir(path), part, flow.id)  # validates the tag
+            codes.append(part)
+    return list(dict.fromkeys(codes))
+
+
+def _translator(path: Path, flow: Flow, lang: str) -> Translator | None:
+    from inkproof.i18n import catalog, guard
+
+    if lang == SOURCE_LANGUAGE:
+        return None
+    po = catalog.po_path(catalog.locales_dir(path), lang, flow.id)
+    if not po.is_file():
+        raise InkproofError(f"no '{lang}' catalog for {flow.id}: expected {po} — create it with "
+                            f"`inkproof i18n update {path} --lang {lang}`")
+    return catalog.Translator(flow, catalog.load(po),
+                              guard.load_glossary(catalog.glossary_path(path)))
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract, update and check them (gettext PO files)."""
+
+
+LANG_OPTION = click.option("--lang", "lang", default=None,
+                           help="Languages, comma-separated (default: every catalog).")
+
+
+def _chosen(path: Path, flow: Flow, lang: str | None) -> list[str]:
+    from inkproof.i18n import catalog
+
+    if lang is None:
+        return catalog.languages(catalog.locales_dir(path), flow.id)
+    return [code for code in _languages(path, flow, lang) if code != SOURCE_LANGUAGE]
+
+
+@i18n.command()
+@SPEC_ARGUMENT
+def extract(specs: tuple[Path, ...]) -> None:
+    """Write each flow's translation template: spec/locales/<flow-id>.pot."""
+    from inkproof.i18n import catalog
+
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    for path, flow in loaded:
+        target = catalog.locales_dir(path) / f"{flow.id}.pot"
+        write_atomically(target, catalog.dump(catalog.template(flow)), create_parent=True)
+        click.echo(f"wrote {target}")
+
+
+@i18n.command()
+@SPEC_ARGUMENT
+@LANG_OPTION
+def update(specs: tuple[Path, ...], lang: str | None) -> None:
+    """Merge the current English into every catalog (and create those named by --lang).
+
+    A changed English text keeps its old translation marked fuzzy, with the previous
+    English beside it; texts the flow no longer has become obsolete entries.
+    """
+    from inkproof.i18n import catalog
+
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    files = []
+    for path, flow in loaded:
+        locales = catalog.locales_dir(path)
+        files.append((locales / f"{flow.id}.pot", catalog.dump(catalog.template(flow))))
+        for code in _chosen(path, flow, lang):
+            po = catalog.po_path(locales, code, flow.id)
+            existing = catalog.load(po) if po.is_file() else None
+            files.append((po, catalog.dump(catalog.update(existing, flow, code))))
+    from inkproof.files import write_all
+
+    for written in write_all(files):
+        click.echo(f"wrote {written}")
+
+
+@i18n.command(name="check")
+@SPEC_ARGUMENT
+@LANG_OPTION
+def check_catalogs(specs: tuple[Path, ...], lang: str | None) -> None:
+    """List, per language, missing, fuzzy/stale and invalid entries; exit 1 if any."""
+    from inkproof.i18n import catalog, guard
+
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    dirty = 0
+    for path, flow in loaded:
+        glossary = guard.load_glossary(catalog.glossary_path(path))
+        codes = _chosen(path, flow, lang)
+        if not codes:
+            click.echo(f"{flow.id}: no catalogs yet")
+        for code in codes:
+            po = catalog.po_path(catalog.locales_dir(path), code, flow.id)
+            report = catalog.check(flow, catalog.load(po) if po.is_file() else None, code, po,
+                                   glossary)
+            if report.clean:
+                click.echo(f"✓ {flow.id} ({code}): complete")
+            else:
+                dirty += 1
+                click.echo("\n".join(report.lines()))
+    if dirty:
+        sys.exit(EXIT_DRIFT)
 
 
 def main() -> None:

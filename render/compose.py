@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from inkproof.errors import InkproofError
+from inkproof.i18n.messages import CHROME
 from inkproof.labels import Label, Span
 from inkproof.model import Arrow, Flow
 from inkproof.render import graphviz_layout as gv
@@ -34,16 +35,6 @@ from inkproof.render.theme import MIN_TEXT_PX, Theme
 
 #: Looks up the text of an element in the language being drawn: (context, English) → label.
 Translate = Callable[[str, Label], Label]
-
-#: Words the picture adds around the spec's own text; translated like everything else.
-CHROME = {
-    "chrome.legend": "Legend",
-    "chrome.read-path": "read path",
-    "chrome.write-path": "write / invalidation path",
-    "chrome.strategies": "Invalidation strategies",
-    "chrome.optional": "optional",
-}
-
 
 class LayoutError(InkproofError):
     """The flow cannot be drawn legibly on the canvas; names what is in the way."""
@@ -468,27 +459,34 @@ def _place_callouts(flow: Flow, theme: Theme, tr: Translate, anchors: dict[str, 
 
 def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
                polylines: list[tuple[list[Point], Rect]], region: Rect) -> Point | None:
-    """The free w×h spot nearest to the anchor: no overlap with anything drawn."""
+    """The free w×h spot nearest to the anchor: no overlap with anything drawn.
+
+    Candidates lie on an 8 px grid, tried nearest first. The inner test works on plain
+    tuples: it runs for thousands of candidates and is the hot loop of composition.
+    """
     ax, ay = anchor.center
+    half_w, half_h = (w + anchor.w) / 2, (h + anchor.h) / 2
     candidates = []
     step = 8.0
     x = region.x
     while x + w <= region.right:
         y = region.y
         while y + h <= region.bottom:
-            cx, cy = x + w / 2, y + h / 2
-            gap_x = max(0.0, abs(cx - ax) - (w + anchor.w) / 2)
-            gap_y = max(0.0, abs(cy - ay) - (h + anchor.h) / 2)
-            candidates.append((gap_x * gap_x + gap_y * gap_y, abs(cy - ay), x, y))
+            gap_x = max(0.0, abs(x + w / 2 - ax) - half_w)
+            gap_y = max(0.0, abs(y + h / 2 - ay) - half_h)
+            candidates.append((gap_x * gap_x + gap_y * gap_y, abs(y + h / 2 - ay), x, y))
             y += step
         x += step
+    margin = 4.0
+    blockers = [(r.x - margin, r.y - margin, r.right + margin, r.bottom + margin)
+                for r in (anchor, *taken)]
     for _, _, x, y in sorted(candidates):
-        rect = Rect(x, y, w, h)
-        if rect.inflate(4).intersects(anchor):
+        x1, y1 = x + w, y + h
+        if any(bx0 < x1 and x < bx1 and by0 < y1 and y < by1
+               for bx0, by0, bx1, by1 in blockers):
             continue
-        if any(rect.inflate(4).intersects(other) for other in taken):
-            continue
-        if any(polyline_hits_rect(line, rect.inflate(3), bounds) for line, bounds in polylines):
+        rect = Rect(x, y, w, h).inflate(3)
+        if any(polyline_hits_rect(line, rect, bounds) for line, bounds in polylines):
             continue
         return (round(x, 2), round(y, 2))
     return None
