@@ -179,6 +179,9 @@ class Style(Node):
     canvas: tuple[Annotated[int, Field(ge=256, le=8192)],
                   Annotated[int, Field(ge=256, le=8192)]] = (1024, 1024)
     seed: int = Field(7, ge=1, le=2**31 - 1)
+    rtl: Literal["mirror", "keep"] = Field(
+        "mirror", description="Right-to-left languages: mirror the whole layout (title and "
+                              "legend at the right, lanes flowing right to left) or keep it.")
 
 
 # ---- the picture -------------------------------------------------------------------------

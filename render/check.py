@@ -41,15 +41,18 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
     notes = [e for e in elements if e.kind == "note"]
     chips = [e for e in elements if e.kind == "label"]
 
+    # Pairwise tests run on plain tuples: with hundreds of texts this is the hot loop.
+    inner = {id(e): _edges(e.bbox, -_TOUCH) for e in (*texts, *badges, *notes, *chips)}
+    outer = {id(e): _edges(e.bbox, 0.0) for e in (*texts, *badges, *boxes)}
     for a, b in itertools.combinations([*texts, *badges], 2):
         if a.owner == b.owner and (a.kind == "badge" or b.kind == "badge"):
             continue  # a badge sits beside its own label by design
-        if _base(a.id) != _base(b.id) and a.bbox.inflate(-_TOUCH).intersects(b.bbox):
+        if _base(a.id) != _base(b.id) and _meet(inner[id(a)], outer[id(b)]):
             found.append(Finding("text-overlaps-text", (a.id, b.id),
                                  f"{_name(a)} touches {_name(b)}"))
     for item in [*texts, *badges, *notes, *chips]:
         for box in boxes:
-            if item.owner != box.owner and item.bbox.inflate(-_TOUCH).intersects(box.bbox):
+            if item.owner != box.owner and _meet(inner[id(item)], outer[id(box)]):
                 found.append(Finding("overlaps-box", (item.id, box.id),
                                      f"{_name(item)} overlaps {box.id}"))
     for arrow in arrows:
@@ -81,6 +84,14 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
                                      f"{_name(element)} is outside the {canvas[0]}×{canvas[1]} "
                                      "canvas"))
     return sorted(set(found))
+
+
+def _edges(rect: Rect, grow: float) -> tuple[float, float, float, float]:
+    return (rect.x - grow, rect.y - grow, rect.right + grow, rect.bottom + grow)
+
+
+def _meet(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _base(element_id: str) -> str:

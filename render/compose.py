@@ -51,7 +51,8 @@ class _Measured:
     """Everything measured for one diagram scale, ready for Graphviz."""
 
     theme: Theme
-    box_size: tuple[float, float]
+    box_width: float
+    box_heights: dict[str, float]  # boxes of one row share the row's tallest height
     boxes: dict[str, tuple[PlacedText, PlacedText, float]]  # name, role (relative), icon
     labels: dict[str, tuple[PlacedText, tuple[int, ...], float, float]]  # text, badges, w, h
     lanes: dict[str, tuple[PlacedText, PlacedText | None, float, float]]
@@ -80,18 +81,19 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     if header_notes and free < 200:  # no room beside the title: stack them under it
         header_notes = _header_notes(flow, base, tr, width - m, bottom + 6, width - 2 * m)
     bottom = max([bottom, *(n.rect.bottom for n in header_notes)])
-    header_bottom = bottom + 14
+    header_bottom = bottom + 10
     # ---- footer -------------------------------------------------------------------------
     footer = _footer(flow, base, tr, width)
     footer_height = max((r.bottom for r in footer.rects()), default=0.0)
     footer_top = height - m - footer_height
-    area = Rect(m, header_bottom, width - 2 * m, footer_top - 16 - header_bottom)
+    area = Rect(m, header_bottom, width - 2 * m, footer_top - 12 - header_bottom)
     if area.h < 200:
         raise LayoutError(f"the header and footer leave only {area.h:.0f} px for the diagram "
                           f"on a {width}×{height} canvas — use a larger --size")
     # ---- diagram ------------------------------------------------------------------------
     # Badges hold one or two digits in a disc; they stay legible smaller than words.
-    smallest = min(base.sizes.box_role, base.sizes.arrow_label, base.sizes.lane_caption)
+    smallest = min(base.sizes.box_role, base.sizes.arrow_label,
+                   base.sizes.lane_caption) * base.script.scale
     best: tuple[int, _Placed] | None = None
     floor = MIN_TEXT_PX / smallest
     guess = _first_guess(flow, base, tr, area)
@@ -100,16 +102,19 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
                           f"{area.w:.0f}×{area.h:.0f} px to keep text at {MIN_TEXT_PX:.0f} px "
                           "— use a larger --size or split the flow")
     for scale in _scales(floor, guess):
-        measured = _measure(flow, base.scaled(scale), tr)
-        for variant in _variants(measured.theme):
-            layout = gv.run_dot(_graph_spec(flow, measured, variant))
-            if layout.width > area.w or layout.height > area.h:
-                break  # a roomier variant will not fit either: shrink instead
-            placed = _relabel(flow, measured, _place(flow, measured, layout, area))
-            conflicts = len(diagram_findings(placed))
-            if best is None or conflicts < best[0]:
-                best = (conflicts, placed)
-            if conflicts == 0:
+        for shape in _SHAPES:
+            measured = _measure(flow, base.scaled(scale), tr, shape)
+            for variant in _variants(measured.theme):
+                layout = gv.run_dot(_graph_spec(flow, measured, variant))
+                if layout.width > area.w or layout.height > area.h:
+                    break  # a roomier variant will not fit either: try another shape
+                placed = _relabel(flow, measured, _place(flow, measured, layout, area))
+                conflicts = len(diagram_findings(placed))
+                if best is None or conflicts < best[0]:
+                    best = (conflicts, placed)
+                if conflicts == 0:
+                    break
+            if best is not None:
                 break
         if best is not None:
             break
@@ -148,12 +153,19 @@ def _first_guess(flow: Flow, theme: Theme, tr: Translate, area: Rect) -> float:
     return min(1.0, area.w / layout.width, area.h / layout.height)
 
 
+#: Box-width and label-width factors tried at each scale before shrinking further: the
+#: usual proportions, narrow ones for width-bound layouts (long CJK labels side by side),
+#: wide ones for height-bound layouts (long role lines wrapping into tall boxes).
+_SHAPES = ((1.0, 1.0), (0.95, 0.88), (1.08, 0.9), (0.9, 0.78), (1.16, 1.0))
+
+
 def _scales(floor: float, start: float = 1.0) -> Iterable[float]:
     """Scales to try, largest first: from the first guess down to the readable floor."""
     scale = max(floor, min(1.0, int(start * 100 + 1e-6) / 100))
-    while scale >= floor - 1e-9:
+    while scale > floor + 1e-9:
         yield round(scale, 3)
         scale -= 0.02
+    yield round(floor + 0.0005, 3)  # the readable minimum itself is the last chance
 
 
 def _variants(theme: Theme) -> Iterable[tuple[float, float]]:
@@ -166,12 +178,13 @@ def _variants(theme: Theme) -> Iterable[tuple[float, float]]:
 # ---- measuring ------------------------------------------------------------------------
 
 
-def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
+def _measure(flow: Flow, theme: Theme, tr: Translate,
+             shape: tuple[float, float] = (1.0, 1.0)) -> _Measured:
     s, px = theme.sizes, theme.px
     pad, icon = px(s.box_padding), px(s.icon)
-    box_w = px(s.box_width)
+    box_w = round(px(s.box_width) * shape[0], 1)
     boxes: dict[str, tuple[PlacedText, PlacedText, float]] = {}
-    inner_h = 0.0
+    inner: dict[str, float] = {}
     # Icon on the left, name and role in a column beside it: boxes stay short, which is
     # what a diagram of several rows on a square canvas runs out of first.
     text_x = pad + icon + px(8)
@@ -185,15 +198,19 @@ def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
                          PlacedText(f"box.{box.id}.role", role, text_x,
                                     pad + name.height + px(2)),
                          icon)
-        inner_h = max(inner_h, icon, name.height + px(2) + role.height)
-    box_h = round(inner_h + 2 * pad, 1)
+        inner[box.id] = max(icon, name.height + px(2) + role.height)
+    row_of = rows(flow)
+    tallest: dict[int, float] = {}
+    for box_id, height in inner.items():
+        tallest[row_of[box_id]] = max(tallest.get(row_of[box_id], 0.0), height)
+    box_heights = {box_id: round(tallest[row_of[box_id]] + 2 * pad, 1) for box_id in inner}
 
     labels: dict[str, tuple[PlacedText, tuple[int, ...], float, float]] = {}
     badge_d = px(s.badge * 1.55)
     for arrow in flow.arrows:
         style = theme.style(s.arrow_label, color=theme.palette.ink)
         block = _lay(tr, (f"arrow.{arrow.id}.label", arrow.label), style,
-                            px(s.label_max_width))
+                            px(s.label_max_width) * shape[1])
         numbers = flow.legend_numbers(arrow.id)
         badges_w = len(numbers) * (badge_d + px(3))
         w = round(px(5) + badges_w + block.width + px(5), 1)
@@ -218,7 +235,7 @@ def _measure(flow: Flow, theme: Theme, tr: Translate) -> _Measured:
             w = max(w, block.width)
         lanes[lane.id] = (PlacedText(f"lane.{lane.id}.title", title, 0, 0), caption,
                           round(w, 1), round(h + px(4), 1))
-    return _Measured(theme, (box_w, box_h), boxes, labels, lanes)
+    return _Measured(theme, box_w, box_heights, boxes, labels, lanes)
 
 
 # ---- graph ----------------------------------------------------------------------------
@@ -255,10 +272,10 @@ def rows(flow: Flow) -> dict[str, int]:
 
 
 def _graph_spec(flow: Flow, measured: _Measured, spacing: tuple[float, float]) -> gv.GraphSpec:
-    box_w, box_h = measured.box_size
     row_of = rows(flow)
     return gv.GraphSpec(
-        nodes=tuple(gv.NodeSpec(b.id, box_w, box_h, b.lane, row_of[b.id]) for b in flow.boxes),
+        nodes=tuple(gv.NodeSpec(b.id, measured.box_width, measured.box_heights[b.id], b.lane,
+                                row_of[b.id]) for b in flow.boxes),
         edges=tuple(gv.EdgeSpec(a.id, a.source, a.target, *measured.labels[a.id][2:])
                     for a in flow.arrows),
         clusters=tuple(gv.ClusterSpec(lane.id, *measured.lanes[lane.id][2:])
@@ -284,7 +301,7 @@ def _shift_text(text: PlacedText, origin: Point) -> PlacedText:
 def _place(flow: Flow, measured: _Measured, layout: gv.GraphLayout, area: Rect) -> _Placed:
     theme = measured.theme
     dx = round(area.x + (area.w - layout.width) / 2, 2)
-    dy = round(area.y + max(0.0, (area.h - layout.height) / 2) * 0.35, 2)
+    dy = round(area.y + max(0.0, (area.h - layout.height) / 2), 2)
 
     def at(point: Point) -> Point:
         return (round(point[0] + dx, 2), round(point[1] + dy, 2))
@@ -609,7 +626,7 @@ def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShap
         badges.append(_badge(f"legend.{step.n}.badge", step.n, (x + radius, middle), radius,
                              flow.arrow(step.arrows[0]).path, theme))
         items.append(PlacedText(f"legend.{step.n}.text", block, x + 2 * radius + 8, y))
-        y += block.height + 3
+        y += max(block.height, 2 * radius + 2) + 3  # badges of short lines must not touch
         bottom = max(bottom, y)
     return LegendShape(Rect(0, 0, inner, bottom + 6), heading, tuple(badges), tuple(items))
 

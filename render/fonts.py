@@ -25,12 +25,17 @@ class FontMissing(InkproofError):
 
 @dataclass(frozen=True)
 class FontSource:
-    """Where a face comes from: a fontpkg family/weight, or a file path (Debian fonts)."""
+    """Where a face comes from: a fontpkg family/weight, or a file path (Debian fonts).
+
+    ``index`` picks a face in a collection (.ttc); ``weight`` also sets the ``wght`` axis
+    of variable fonts.
+    """
 
     family: str
     weight: int = 400
     path: str | None = None
     install: str = ""
+    index: int = 0
 
     def locate(self) -> Path:
         if self.path is not None:
@@ -56,8 +61,9 @@ class Face:
         self.path = source.locate()
         self.key = f"{source.family}-{source.weight}"
         blob = hb.Blob.from_file_path(str(self.path))
-        self._face = hb.Face(blob)
+        self._face = hb.Face(blob, source.index)
         self.font = hb.Font(self._face)
+        self.font.set_variations({"wght": source.weight})  # no effect on static fonts
         self.upem: int = self._face.upem
         self.coverage: frozenset[int] = frozenset(self._face.unicodes)
         extents = self.font.get_font_extents("ltr")
@@ -81,12 +87,87 @@ def face(source: FontSource) -> Face:
     return Face(source)
 
 
+def _debian(family: str, path: str, package: str, weight: int = 400,
+            index: int = 0) -> FontSource:
+    return FontSource(family, weight, path, f"the Debian package {package}", index)
+
+
 # Handwriting first, then faces that cover what it lacks (arrows, dashes, symbols).
-_SYMBOLS = FontSource("DejaVu Sans", path="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                      install="the Debian package fonts-dejavu-core")
+_SYMBOLS = _debian("DejaVu Sans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                   "fonts-dejavu-core")
 HAND = (FontSource("kalam", 400), _SYMBOLS)
 HAND_BOLD = (FontSource("kalam", 700), _SYMBOLS)
 CODE = (FontSource("jetbrains-mono", 400), _SYMBOLS)
 
+_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-{}.ttc"
+_KLEE = "/usr/share/fonts/truetype/klee/KleeOne-{}.ttf"
+_WENKAI = "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-{}.ttf"
+_NANUM = "/usr/share/fonts/truetype/nanum/NanumBarunpen{}.ttf"
+
+
+@dataclass(frozen=True)
+class Script:
+    """How one language is written: font stacks, relative size, direction, line breaking.
+
+    Handwriting faces where a good open one exists for the script (Kalam for Latin and
+    Devanagari, Caveat for Cyrillic, Klee One, LXGW WenKai, Nanum Barun Pen for CJK), a
+    friendly rounded face where none does (Comfortaa for Greek, Rubik for Hebrew, Cairo for
+    Arabic). ``scale`` evens out x-heights so every language reads at the same size.
+    """
+
+    hand: tuple[FontSource, ...] = HAND
+    hand_bold: tuple[FontSource, ...] = HAND_BOLD
+    scale: float = 1.0
+    rtl: bool = False
+    cjk_breaks: bool = False  # a line may break between any two ideographs
+    hyphenation: str | None = None  # pyphen dictionary for long words
+
+
+LATIN = Script()
+_BY_LANGUAGE: dict[str, Script] = {
+    "de": Script(hyphenation="de_DE"),
+    "es": Script(hyphenation="es"),
+    "fr": Script(hyphenation="fr"),
+    "pt-BR": Script(hyphenation="pt_BR"),
+    "ru": Script((FontSource("caveat", 500), *HAND), (FontSource("caveat", 700), *HAND_BOLD),
+                 scale=1.2, hyphenation="ru"),
+    "el": Script((FontSource("comfortaa", 400), *HAND), (FontSource("comfortaa", 700),
+                                                         *HAND_BOLD),
+                 scale=0.95, hyphenation="el"),
+    "ar": Script((FontSource("cairo", 400), *HAND), (FontSource("cairo", 700), *HAND_BOLD),
+                 rtl=True),
+    "he": Script((FontSource("rubik", 400), *HAND), (FontSource("rubik", 600), *HAND_BOLD),
+                 scale=0.96, rtl=True),
+    "hi": Script(),  # Kalam is a Devanagari handwriting face
+    "ja": Script((_debian("Klee One", _KLEE.format("Regular"), "fonts-klee"),
+                  _debian("Noto Sans CJK JP", _CJK.format("Regular"), "fonts-noto-cjk"), *HAND),
+                 (_debian("Klee One", _KLEE.format("SemiBold"), "fonts-klee", 600),
+                  _debian("Noto Sans CJK JP", _CJK.format("Bold"), "fonts-noto-cjk", 700),
+                  *HAND_BOLD),
+                 cjk_breaks=True),
+    "zh-Hans": Script((_debian("LXGW WenKai", _WENKAI.format("Regular"), "fonts-lxgw-wenkai"),
+                       _debian("Noto Sans CJK SC", _CJK.format("Regular"), "fonts-noto-cjk",
+                               index=2), *HAND),
+                      (_debian("LXGW WenKai", _WENKAI.format("Bold"), "fonts-lxgw-wenkai", 700),
+                       _debian("Noto Sans CJK SC", _CJK.format("Bold"), "fonts-noto-cjk", 700,
+                               index=2), *HAND_BOLD),
+                      cjk_breaks=True),
+    "ko": Script((_debian("Nanum Barun Pen", _NANUM.format("R"), "fonts-nanum"),
+                  _debian("Noto Sans CJK KR", _CJK.format("Regular"), "fonts-noto-cjk",
+                          index=1), *HAND),
+                 (_debian("Nanum Barun Pen", _NANUM.format("B"), "fonts-nanum", 700),
+                  _debian("Noto Sans CJK KR", _CJK.format("Bold"), "fonts-noto-cjk", 700,
+                          index=1), *HAND_BOLD),
+                 scale=1.15),  # Nanum Barun Pen draws Hangul small for its em
+}
+
+
+def script_for(lang: str) -> Script:
+    """The script of a language tag (``en``, ``pt-BR``, ``zh-Hans``); Latin by default."""
+    return _BY_LANGUAGE.get(lang) or _BY_LANGUAGE.get(lang.split("-")[0]) or LATIN
+
+
 #: Every font source the renderer may use, for the set-up check.
-ALL_SOURCES: Sequence[FontSource] = tuple(dict.fromkeys((*HAND, *HAND_BOLD, *CODE)))
+ALL_SOURCES: Sequence[FontSource] = tuple(dict.fromkeys(
+    [*HAND, *HAND_BOLD, *CODE,
+     *(s for script in _BY_LANGUAGE.values() for s in (*script.hand, *script.hand_bold))]))

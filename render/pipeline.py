@@ -19,6 +19,7 @@ from inkproof.files import write_all
 from inkproof.model import Flow
 from inkproof.render import check, report
 from inkproof.render.compose import Translate, compose
+from inkproof.render.mirror import mirror
 from inkproof.render.raster import to_png
 from inkproof.render.sketch import sketch
 from inkproof.render.svg import to_svg
@@ -48,7 +49,7 @@ class RenderOptions:
     size: tuple[int, int] | None = None
     style: str | None = None
     translate: Translate | None = None
-    direction: str = "ltr"
+    rtl_layout: str | None = None  # "mirror" or "keep"; default: the spec's style.rtl
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,20 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
 
         return Rendered(flow.id, options.lang,
                         classic.render(flow, options.formats, options.translate), None)
-    theme = WHITEBOARD
+    theme = WHITEBOARD.for_language(options.lang)
     try:
         scene = compose(flow, theme, size, options.translate)
     except GlyphMissing as exc:
         raise exc.within(lang=options.lang) from None
+    rtl = theme.script.rtl
+    if rtl and (options.rtl_layout or flow.style.rtl) == "mirror":
+        scene = mirror(scene)
     elements = report.elements(scene)
     findings = check.check(elements, size)
     if findings:
         raise IllegibleLayout(flow.id, options.lang, findings)
-    svg = to_svg(scene, sketch(scene, theme, seed), theme, options.lang, options.direction)
+    svg = to_svg(scene, sketch(scene, theme, seed), theme, options.lang,
+                 "rtl" if rtl else "ltr")
     files: dict[str, bytes] = {}
     if "svg" in options.formats:
         files["svg"] = svg

@@ -38,7 +38,8 @@ def _texts(text: PlacedText, owner: str) -> list[Element]:
             block.line_step if index < len(block.lines) - 1
             else block.height - index * block.line_step)
         out.append(Element(f"{text.id}#{index}" if len(block.lines) > 1 else text.id, "text",
-                           Rect(text.x, top, line.width, height), owner, line.text, block.size))
+                           Rect(text.x + line.x, top, line.width, height), owner, line.text,
+                           block.size))
     return out
 
 

@@ -241,8 +241,11 @@ def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
 
 
 def _mark(pen: _Pen, note: NoteShape, colour: str, kind: str) -> None:
-    """A small warning triangle (caution) or exclamation disc (highlight) at the left."""
-    x, y = note.rect.x + 9, note.rect.y + note.rect.h / 2
+    """A small warning triangle (caution) or exclamation disc (highlight) on the side the
+    text leaves free (the left, or the right in a mirrored right-to-left layout)."""
+    left_gap = note.text.x - note.rect.x
+    x = note.rect.x + 9 if left_gap >= 24 else note.rect.right - 27
+    y = note.rect.y + note.rect.h / 2
     if kind == "caution":
         pts = [(x, y + 8), (x + 9, y - 8), (x + 18, y + 8)]
         pen.polygon("notes", note.id, pts, stroke=colour, width=1.5, fill=None, salt="mark")

@@ -142,7 +142,7 @@ def _text(group: ET.Element, text: PlacedText, glyphs: _Glyphs) -> None:
             upem = face(run.face).upem
             k = run.size / upem
             run_node = ET.SubElement(node, "g", {
-                "transform": f"translate({_num(text.x + run.x)} {_num(baseline)}) "
+                "transform": f"translate({_num(text.x + line.x + run.x)} {_num(baseline)}) "
                              f"scale({k:.5f} {-k:.5f})",
                 "fill": run.color})
             for glyph_id, gx, gy in run.glyphs:

@@ -4,10 +4,18 @@ Every size the layout reserves comes from here, and the SVG back end draws exact
 glyphs, so what was measured is what is drawn. Prose and code spans keep their own fonts;
 each character takes the first face of its stack that covers it (per-glyph fallback), and a
 character no face covers is an error rather than a tofu box.
+
+Lines break at spaces, and also between ideographs for Chinese and Japanese (never before a
+closing mark or after an opening one); a word wider than the line is hyphenated where the
+language has a dictionary. Each line is cut into bidi runs (FriBidi levels), each shaped in
+its own direction by HarfBuzz, then laid out in visual order; right-to-left lines are
+right-aligned.
 """
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +23,7 @@ import uharfbuzz as hb
 
 from inkproof.errors import InkproofError
 from inkproof.labels import Label, Span
+from inkproof.render import bidi
 from inkproof.render.fonts import CODE, Face, FontSource, face
 
 
@@ -35,22 +44,31 @@ class GlyphMissing(InkproofError):
         return GlyphMissing(self.char, self.text, element or self.element, lang or self.lang)
 
 
+
 @dataclass(frozen=True)
 class TextStyle:
-    """How a piece of text looks: size in px, font stacks for prose and code, colours."""
+    """How a piece of text looks: size in px, font stacks for prose and code, colours, and
+    how the language is written (direction, break opportunities, hyphenation)."""
 
     size: float
     stack: tuple[FontSource, ...]
     color: str
     code_color: str | None = None
     code_stack: tuple[FontSource, ...] = CODE
-    code_scale: float = 0.88  # monospace looks larger than handwriting at the same size
+    code_size: float | None = None  # default: 0.88 × size (monospace looks larger)
     line_height: float = 1.22
+    rtl: bool = False
+    cjk_breaks: bool = False
+    hyphenation: str | None = None
+
+    @property
+    def code_px(self) -> float:
+        return self.code_size if self.code_size is not None else round(self.size * 0.88, 2)
 
 
 @dataclass(frozen=True)
 class GlyphRun:
-    """Glyphs of one face at one size; ``glyphs`` holds (glyph id, x, y) in px from ``x``."""
+    """Glyphs of one face, size and direction; ``glyphs`` holds (glyph id, x, y) in px."""
 
     face: FontSource
     size: float
@@ -62,9 +80,12 @@ class GlyphRun:
 
 @dataclass(frozen=True)
 class TextLine:
+    """One line: its runs in visual order; ``x`` offsets it in the block (right alignment)."""
+
     runs: tuple[GlyphRun, ...]
     width: float
     text: str
+    x: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,12 +100,21 @@ class TextBlock:
     line_step: float
     size: float
     overflow: bool  # a single word was wider than the width it had to fit
+    rtl: bool = False
 
 
 @dataclass(frozen=True)
 class _Token:
     text: str
     code: bool
+    space: bool = False  # ends with a space the line may drop at a break
+
+
+# ---- fonts and shaping ----------------------------------------------------------------------
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
 
 
 def _itemize(text: str, stack: Sequence[FontSource]) -> list[tuple[Face, str]]:
@@ -92,16 +122,12 @@ def _itemize(text: str, stack: Sequence[FontSource]) -> list[tuple[Face, str]]:
     faces = [face(source) for source in stack]
     segments: list[tuple[Face, str]] = []
     for char in text:
-        chosen = None
         if segments and (char.isspace() or _is_mark(char)) and segments[-1][0].covers(char):
             chosen = segments[-1][0]  # keep spaces and marks with the run before them
         else:
             chosen = next((f for f in faces if f.covers(char)), None)
-        if chosen is None:
-            if char.isspace():
-                chosen = faces[0]
-            else:
-                raise GlyphMissing(char, text)
+        if chosen is None:  # even a space: an uncovered one would be drawn as .notdef
+            raise GlyphMissing(char, text)
         if segments and segments[-1][0] is chosen:
             segments[-1] = (chosen, segments[-1][1] + char)
         else:
@@ -109,58 +135,130 @@ def _itemize(text: str, stack: Sequence[FontSource]) -> list[tuple[Face, str]]:
     return segments
 
 
-def _is_mark(char: str) -> bool:
-    import unicodedata
-
-    return unicodedata.category(char).startswith("M")
-
-
-def _shape(face_: Face, text: str, size: float) -> tuple[float, list[tuple[int, float, float]]]:
+@functools.lru_cache(maxsize=65536)
+def _shape_units(source: FontSource, text: str, rtl: bool
+                 ) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
+    """HarfBuzz output in font units, cached: every size of a text reuses one shaping."""
+    face_ = face(source)
     buffer = hb.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
+    buffer.direction = "rtl" if rtl else "ltr"
     hb.shape(face_.font, buffer, {"kern": True, "liga": True})
-    scale = size / face_.upem
+    glyphs = tuple((info.codepoint, pos.x_advance, pos.x_offset, pos.y_offset)
+                   for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions,
+                                        strict=True))
+    return face_.upem, glyphs
+
+
+def _shape(source: FontSource, text: str, size: float, rtl: bool = False
+           ) -> tuple[float, list[tuple[int, float, float]]]:
+    upem, units = _shape_units(source, text, rtl)
+    scale = size / upem
     x = 0.0
     glyphs = []
-    for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
-        glyphs.append((info.codepoint, round(x + position.x_offset * scale, 2),
-                       round(-position.y_offset * scale, 2)))
-        x += position.x_advance * scale
+    for glyph_id, advance, x_offset, y_offset in units:
+        glyphs.append((glyph_id, round(x + x_offset * scale, 2), round(-y_offset * scale, 2)))
+        x += advance * scale
     return x, glyphs
 
 
-def _runs(text: str, code: bool, style: TextStyle, x: float) -> list[GlyphRun]:
-    stack = style.code_stack if code else style.stack
-    size = style.size * (style.code_scale if code else 1.0)
-    color = (style.code_color or style.color) if code else style.color
-    runs = []
-    for face_, part in _itemize(text, stack):
-        width, glyphs = _shape(face_, part, size)
-        runs.append(GlyphRun(face_.source, size, round(x, 2), round(width, 2), color,
-                             tuple(glyphs)))
-        x += width
-    return runs
+def _stack(style: TextStyle, code: bool) -> tuple[tuple[FontSource, ...], float, str]:
+    if code:
+        return style.code_stack, style.code_px, style.code_color or style.color
+    return style.stack, style.size, style.color
 
 
 def measure(text: str, style: TextStyle, code: bool = False) -> float:
-    """Advance width of a single-line text in px."""
-    return sum(run.width for run in _runs(text, code, style, 0.0))
+    """Advance width of a single-line text in px (shaped in logical order)."""
+    stack, size, _ = _stack(style, code)
+    return sum(_shape(f.source, part, size)[0] for f, part in _itemize(text, stack))
 
 
-def _tokens(spans: Iterable[Span]) -> list[_Token]:
-    """Break spans into words that keep their trailing space; code words stay code."""
-    tokens: list[_Token] = []
+# ---- breaking lines ---------------------------------------------------------------------------
+
+# Kinsoku: marks that may not start a line, and marks that may not end one.
+_NO_START = set("、。，．,.!?！？:;：；)]}）」』】〕〉》〙〗〟’”ー・ゝゞ々〻%％"
+                "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+_NO_END = set("([{（「『【〔〈《〘〖〝‘“")
+
+
+def _breaks_anywhere(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK UNIFIED", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA",
+                            "KATAKANA", "IDEOGRAPHIC", "FULLWIDTH", "CJK SYMBOLS"))
+
+
+def _tokens(spans: Iterable[Span], style: TextStyle) -> list[list[_Token]]:
+    """Unbreakable groups of tokens; a line may break only between groups.
+
+    Breaks come after spaces, and between ideographs when the script allows it. Prose and
+    a code span that touch without a space (``(`SELECT`)``) stay in one group.
+    """
+    groups: list[list[_Token]] = []
+    glued = False  # the previous span ended without a break opportunity
     for span in spans:
         word = ""
+
+        def emit(token: _Token) -> None:
+            nonlocal glued
+            if glued and groups:
+                groups[-1].append(token)
+            else:
+                groups.append([token])
+            glued = False
+
         for char in span.text:
+            if (style.cjk_breaks and not span.code and word and not word.endswith(" ")
+                    and (_breaks_anywhere(char) or _breaks_anywhere(word[-1]))
+                    and char not in _NO_START and word[-1] not in _NO_END):
+                emit(_Token(word, span.code))
+                word = ""
             word += char
             if char == " ":
-                tokens.append(_Token(word, span.code))
+                emit(_Token(word, span.code, space=True))
                 word = ""
         if word:
-            tokens.append(_Token(word, span.code))
-    return tokens
+            emit(_Token(word, span.code))
+            glued = True
+        else:
+            glued = False
+    return groups
+
+
+@functools.cache
+def _hyphenator(language: str) -> object | None:
+    try:
+        import pyphen
+
+        return pyphen.Pyphen(lang=language)
+    except (ImportError, KeyError):
+        return None
+
+
+def _hyphenate(token: _Token, style: TextStyle, width: float) -> list[_Token]:
+    """Split a too-long word at hyphenation points so each piece fits ``width``."""
+    dictionary = _hyphenator(style.hyphenation) if style.hyphenation and not token.code else None
+    if dictionary is None:
+        return [token]
+    pieces: list[_Token] = []
+    rest = token.text
+    while measure(rest.rstrip(" "), style) > width:
+        # A compound already hyphenated ("Invalidierungs-Worker") breaks after its own
+        # hyphen; adding another would draw "--".
+        cut = next(((head if head.endswith("-") else head + "-", tail)
+                    for head, tail in dictionary.iterate(rest.rstrip(" "))
+                    if measure(head if head.endswith("-") else head + "-", style) <= width),
+                   None)
+        if cut is None:
+            break
+        pieces.append(_Token(cut[0], False))
+        rest = cut[1] + (" " if rest.endswith(" ") else "")
+    pieces.append(_Token(rest, False, space=rest.endswith(" ")))
+    return pieces
+
+
+# ---- laying out ---------------------------------------------------------------------------------
 
 
 def layout_text(content: Label | str, style: TextStyle, max_width: float = float("inf"),
@@ -170,42 +268,67 @@ def layout_text(content: Label | str, style: TextStyle, max_width: float = float
     plain = "".join(span.text for span in spans)
     lines_tokens: list[list[_Token]] = [[]]
     line_width = 0.0
-    for token in _tokens(spans):
-        width = measure(token.text.rstrip(" "), style, token.code)
-        space = measure(" ", style, token.code) if token.text.endswith(" ") else 0.0
-        if lines_tokens[-1] and line_width + width > max_width:
-            lines_tokens.append([])
-            line_width = 0.0
-        lines_tokens[-1].append(token)
-        line_width += width + space
-    overflow = bool(max_lines is not None and len(lines_tokens) > max_lines)
-    lines = []
-    for tokens in lines_tokens:
-        runs: list[GlyphRun] = []
-        x = 0.0
-        # Re-shape whole stretches of the same kind so kerning and ligatures cross words.
-        for chunk, code in _merge(tokens):
-            new = _runs(chunk, code, style, x)
-            runs += new
-            x = new[-1].x + new[-1].width if new else x
-        text = "".join(t.text for t in tokens).rstrip(" ")
-        lines.append(TextLine(tuple(runs), round(x, 2), text))
-    width = max((line.width for line in lines), default=0.0)
-    overflow = overflow or width > max_width + 0.5
-    faces = [face(style.stack[0])]
-    ascent = style.size * faces[0].ascender / faces[0].upem
-    step = style.size * style.line_height
-    height = ascent + (len(lines) - 1) * step - style.size * faces[0].descender / faces[0].upem
-    return TextBlock(plain, tuple(lines), round(width, 2), round(height, 2), round(ascent, 2),
-                     round(step, 2), style.size, overflow)
-
-
-def _merge(tokens: list[_Token]) -> list[tuple[str, bool]]:
-    chunks: list[tuple[str, bool]] = []
-    for i, token in enumerate(tokens):
-        text = token.text.rstrip(" ") if i == len(tokens) - 1 else token.text
-        if chunks and chunks[-1][1] == token.code:
-            chunks[-1] = (chunks[-1][0] + text, token.code)
+    for group in _tokens(spans, style):
+        if len(group) == 1:  # only a lone word can be hyphenated
+            pieces = [[piece] for piece in _hyphenate(group[0], style, max_width)]
         else:
-            chunks.append((text, token.code))
-    return [c for c in chunks if c[0]]
+            pieces = [group]
+        for unit in pieces:
+            # Width of the unit without its trailing space, which a line end drops.
+            text_width = sum(measure(t.text, style, t.code) for t in unit[:-1])
+            last = unit[-1]
+            width = text_width + measure(last.text.rstrip(" "), style, last.code)
+            space = measure(" ", style, last.code) if last.space else 0.0
+            if lines_tokens[-1] and line_width + width > max_width:
+                lines_tokens.append([])
+                line_width = 0.0
+            lines_tokens[-1].extend(unit)
+            line_width += width + space
+    overflow = bool(max_lines is not None and len(lines_tokens) > max_lines)
+    lines = [_line(tokens, style) for tokens in lines_tokens]
+    width = max((line.width for line in lines), default=0.0)
+    if style.rtl:
+        lines = [TextLine(ln.runs, ln.width, ln.text, round(width - ln.width, 2)) for ln in lines]
+    overflow = overflow or width > max_width + 0.5
+    first = face(style.stack[0])
+    ascent = style.size * first.ascender / first.upem
+    step = style.size * style.line_height
+    height = ascent + (len(lines) - 1) * step - style.size * first.descender / first.upem
+    return TextBlock(plain, tuple(lines), round(width, 2), round(height, 2), round(ascent, 2),
+                     round(step, 2), style.size, overflow, style.rtl)
+
+
+def _line(tokens: list[_Token], style: TextStyle) -> TextLine:
+    """Shape one line: bidi runs in logical order, each in its direction, placed visually."""
+    chars: list[tuple[str, bool]] = []
+    for token in tokens:
+        chars += [(c, token.code) for c in token.text]
+    while chars and chars[-1][0] == " ":
+        chars.pop()
+    text = "".join(c for c, _ in chars)
+    if style.rtl or any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        levels = bidi.levels_with_isolates(text, [code for _, code in chars], style.rtl)
+    else:
+        levels = [0] * len(text)
+    # Runs of one level and one kind (prose or code), then split by font coverage.
+    runs: list[tuple[int, bool, str]] = []
+    for (char, code), level in zip(chars, levels, strict=True):
+        if runs and runs[-1][0] == level and runs[-1][1] == code:
+            runs[-1] = (level, code, runs[-1][2] + char)
+        else:
+            runs.append((level, code, char))
+    pieces: list[tuple[int, bool, Face, str]] = []
+    for level, code, part in runs:
+        stack, _, _ = _stack(style, code)
+        pieces += [(level, code, f, sub) for f, sub in _itemize(part, stack)]
+    order = bidi.visual_order([level for level, _, _, _ in pieces])
+    glyph_runs: list[GlyphRun] = []
+    x = 0.0
+    for index in order:
+        level, code, face_, part = pieces[index]
+        _, size, color = _stack(style, code)
+        width, glyphs = _shape(face_.source, part, size, rtl=level % 2 == 1)
+        glyph_runs.append(GlyphRun(face_.source, size, round(x, 2), round(width, 2), color,
+                                   tuple(glyphs)))
+        x += width
+    return TextLine(tuple(glyph_runs), round(x, 2), text)

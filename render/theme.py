@@ -52,15 +52,15 @@ class Sizes:
     box_role: float = 13.5
     arrow_label: float = 14
     badge: float = 11.5
-    legend_heading: float = 18
-    legend_item: float = 14
+    legend_heading: float = 17
+    legend_item: float = 13.5
     note: float = 14
     box_width: float = 200
     box_padding: float = 9
     icon: float = 34
     label_max_width: float = 112
     nodesep: float = 16
-    ranksep: float = 12
+    ranksep: float = 8
 
 
 @dataclass(frozen=True)
@@ -68,18 +68,27 @@ class Theme:
     palette: Palette
     sizes: Sizes
     scale: float = 1.0
+    script: fonts.Script = fonts.LATIN
 
     def px(self, value: float) -> float:
         return round(value * self.scale, 2)
 
     def style(self, size: float, *, bold: bool = False, color: str | None = None,
               code_color: str | None = None) -> TextStyle:
-        return TextStyle(size=self.px(size), stack=fonts.HAND_BOLD if bold else fonts.HAND,
+        script = self.script
+        return TextStyle(size=round(self.px(size) * script.scale, 2),
+                         stack=script.hand_bold if bold else script.hand,
                          color=color or self.palette.ink,
-                         code_color=code_color or self.palette.code)
+                         code_color=code_color or self.palette.code,
+                         code_size=round(self.px(size) * 0.88, 2), rtl=script.rtl,
+                         cjk_breaks=script.cjk_breaks, hyphenation=script.hyphenation)
 
     def scaled(self, scale: float) -> Theme:
-        return Theme(self.palette, self.sizes, round(scale, 3))
+        return Theme(self.palette, self.sizes, round(scale, 3), self.script)
+
+    def for_language(self, lang: str) -> Theme:
+        """The same look, written the way ``lang`` is written (fonts, direction, breaks)."""
+        return Theme(self.palette, self.sizes, self.scale, fonts.script_for(lang))
 
 
 WHITEBOARD = Theme(Palette(), Sizes())
