@@ -9,6 +9,7 @@ beside it, so a stale translation is never shipped as if it were current.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po, unescape, write_po
 
 from inkproof import __version__
 from inkproof.errors import InkproofError, Problem, SpecError
@@ -79,13 +80,38 @@ def load(path: Path) -> Catalog:
     """Read a PO file; a malformed one is a SpecError naming the file."""
     try:
         with path.open("rb") as stream:
-            return read_po(stream, locale=_babel_locale(path.parent.name), abort_invalid=True)
+            loaded = read_po(stream, locale=_babel_locale(path.parent.name),
+                             abort_invalid=True)
+        for message in loaded:
+            previous = _previous_ids(path.read_text(encoding="utf-8")).get(message.context)
+            if previous and message.context:
+                message.previous_id = [previous]
+        return loaded
     except OSError as exc:
         raise SpecError([Problem(str(path), 1, 1, f"cannot read catalog: {exc.strerror}")]
                         ) from None
     except Exception as exc:  # babel's PoFileError and ValueErrors for bad headers
         line = getattr(exc, "lineno", 1) or 1
         raise SpecError([Problem(str(path), line, 1, f"invalid PO file: {exc}")]) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _previous_ids(text: str) -> dict[str, str]:
+    """``#| msgid`` comments by context: Babel writes them but does not read them back."""
+    found: dict[str, str] = {}
+    previous: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("#| msgid "):
+            previous = [line[len("#| msgid "):]]
+        elif line.startswith('#| "') and previous:
+            previous.append(line[len("#| "):])
+        elif line.startswith("msgctxt ") and previous:
+            context = unescape(line[len("msgctxt "):])
+            found[context] = "".join(unescape(part) for part in previous)
+            previous = []
+        elif not line.startswith("#"):
+            previous = []
+    return found
 
 
 def update(existing: Catalog | None, flow: Flow, lang: str) -> Catalog:
