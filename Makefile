@@ -11,7 +11,8 @@ setup:
 
 demo: setup
 	$(BIN)/inkproof check $(FLOWS)
-	$(BIN)/inkproof render $(FLOWS) --out output --layout-report output/layout-report.json
+	$(BIN)/inkproof i18n check $(FLOWS)
+	$(BIN)/inkproof render $(FLOWS) --lang all --out output --layout-report output/layout-report.json
 	$(BIN)/inkproof render $(FLOWS) --out output/classic --style classic
 
 bench: setup

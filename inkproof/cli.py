@@ -10,19 +10,16 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from inkproof import __version__, describe
 from inkproof.errors import InkproofError, Problem, SpecError
 from inkproof.files import write_atomically
+from inkproof.i18n.catalog import SOURCE_LANGUAGE
 from inkproof.loader import load_flow
 from inkproof.model import Flow
 from inkproof.schema import json_schema_text
-
-if TYPE_CHECKING:
-    from inkproof.i18n.catalog import Translator
 
 EXIT_DRIFT = 1
 EXIT_SPEC_ERROR = 2
@@ -133,7 +130,8 @@ def _csv(allowed: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, 
 @cli.command()
 @SPEC_ARGUMENT
 @click.option("--lang", default="en", show_default=True,
-              help="Language(s) to draw, comma-separated.")
+              help="Language(s) to draw, comma-separated, or 'all' (English and every "
+                   "catalog).")
 @click.option("--out", "out", default="output", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--format", "formats", default="svg,png", show_default=True,
@@ -146,9 +144,11 @@ def _csv(allowed: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, 
               help="whiteboard (hand-drawn) or classic (mingrammer/diagrams icons).")
 @click.option("--layout-report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the bounding box of every drawn element as JSON.")
+@click.option("-j", "--jobs", "jobs_count", type=click.IntRange(1, 64),
+              help="Pictures rendered in parallel (default: one process per core).")
 def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ...],
            seed: int | None, size_text: str | None, style: str | None,
-           layout_report: Path | None) -> None:
+           layout_report: Path | None, jobs_count: int | None) -> None:
     """Draw each flow as SVG and PNG into OUT/<flow-id>/<lang>.<format>.
 
     Every picture is checked for overlapping or cut-off text, arrows through labels and
@@ -161,18 +161,22 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
-    jobs = [(path, flow, code) for path, flow in loaded for code in _languages(path, flow, lang)]
-    results = []
-    for path, flow, code in jobs:
-        translator = _translator(path, flow, code)
-        results.append(pipeline.render_flow(flow, pipeline.RenderOptions(
-            lang=code, formats=formats, seed=seed, size=size, style=style,
-            translate=translator)))
-        if translator is not None and translator.fallbacks:
-            click.echo(f"warning: {flow.id} ({code}): {len(translator.fallbacks)} "
-                       "label(s) drawn in English — "
-                       + ", ".join(f"{c} ({why})" for c, why in
-                                   sorted(translator.fallbacks.items())), err=True)
+    from inkproof.i18n.catalog import translator_for
+    from inkproof.render import batch
+
+    options = pipeline.RenderOptions(formats=formats, seed=seed, size=size, style=style)
+    jobs = [batch.Job(path, code, options) for path, flow in loaded
+            for code in _languages(path, flow, lang)]
+    for job in jobs:  # a missing or broken catalog fails before any work starts
+        translator_for(job.spec, load_flow(job.spec), job.lang)
+    done = batch.render_all(jobs, jobs_count)
+    for job, result in zip(jobs, done, strict=True):
+        if result.fallbacks:
+            click.echo(f"warning: {result.rendered.flow_id} ({job.lang}): "
+                       f"{len(result.fallbacks)} label(s) drawn in English — "
+                       + ", ".join(f"{c} ({why})" for c, why in sorted(result.fallbacks.items())),
+                       err=True)
+    results = [result.rendered for result in done]
     written = pipeline.write_outputs(out, results)
     if layout_report is not None:
         reports = [r.report for r in results if r.report is not None]
@@ -183,7 +187,6 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
         click.echo(f"wrote {shown} ({path.stat().st_size // 1024} KiB)")
 
 
-SOURCE_LANGUAGE = "en"
 
 
 def _languages(path: Path, flow: Flow, spec: str) -> list[str]:
@@ -198,19 +201,6 @@ def _languages(path: Path, flow: Flow, spec: str) -> list[str]:
             catalog.po_path(catalog.locales_dir(path), part, flow.id)  # validates the tag
             codes.append(part)
     return list(dict.fromkeys(codes))
-
-
-def _translator(path: Path, flow: Flow, lang: str) -> Translator | None:
-    from inkproof.i18n import catalog, guard
-
-    if lang == SOURCE_LANGUAGE:
-        return None
-    po = catalog.po_path(catalog.locales_dir(path), lang, flow.id)
-    if not po.is_file():
-        raise InkproofError(f"no '{lang}' catalog for {flow.id}: expected {po} — create it with "
-                            f"`inkproof i18n update {path} --lang {lang}`")
-    return catalog.Translator(flow, catalog.load(po),
-                              guard.load_glossary(catalog.glossary_path(path)))
 
 
 @cli.group()

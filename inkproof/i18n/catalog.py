@@ -228,3 +228,20 @@ class Translator:
     def _english(self, context: str, label: Label, why: str) -> Label:
         self.fallbacks[context] = why
         return label
+
+
+SOURCE_LANGUAGE = "en"
+
+
+def translator_for(spec_path: Path, flow: Flow, lang: str) -> Translator | None:
+    """The Translator of a flow in ``lang`` (None for the spec's own language, English).
+
+    A language without a catalog is an error that says how to create one.
+    """
+    if lang == SOURCE_LANGUAGE:
+        return None
+    po = po_path(locales_dir(spec_path), lang, flow.id)
+    if not po.is_file():
+        raise InkproofError(f"no '{lang}' catalog for {flow.id}: expected {po} — create it "
+                            f"with `inkproof i18n update {spec_path} --lang {lang}`")
+    return Translator(flow, load(po), guard.load_glossary(glossary_path(spec_path)))
