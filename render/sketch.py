@@ -209,12 +209,13 @@ def _badge(pen: _Pen, badge: Badge, theme: Theme) -> None:
 
 def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
     p = theme.palette
+    if note.pointer:  # a line from the note to what it annotates, ending in a dot
+        colour = p.highlight_stroke if note.kind == "highlight" else p.note_stroke
+        pen.line("notes", note.id, note.pointer, stroke=colour, width=1.6, salt="pointer",
+                 roughness=1.0)
+        pen.ellipse("notes", note.id, note.pointer[1], 6, 6, stroke=colour, width=1,
+                    fill=colour, salt="dot")
     if note.kind == "callout":
-        if note.pointer:
-            pen.line("notes", note.id, note.pointer, stroke=p.note_stroke, width=1.6,
-                     salt="pointer", roughness=1.0)
-            pen.ellipse("notes", note.id, note.pointer[1], 6, 6, stroke=p.note_stroke,
-                        width=1, fill=p.note_stroke, salt="dot")
         pen.rect("notes", note.id, note.rect, stroke=p.note_stroke, width=1.5,
                  fill=p.note_fill, roughness=1.3)
         fold = min(12.0, note.rect.h / 3)
@@ -223,11 +224,6 @@ def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
                                        (corner[0], corner[1] - fold)],
                     stroke=p.note_stroke, width=1.0, fill=p.note_stroke, salt="fold")
     elif note.kind == "highlight":
-        if note.pointer:
-            pen.line("notes", note.id, note.pointer, stroke=p.highlight_stroke, width=1.6,
-                     salt="pointer", roughness=1.0)
-            pen.ellipse("notes", note.id, note.pointer[1], 6, 6, stroke=p.highlight_stroke,
-                        width=1, fill=p.highlight_stroke, salt="dot")
         pen.rect("notes", note.id, note.rect, stroke=p.highlight_stroke, width=2.0,
                  fill=p.highlight_fill, roughness=1.2)
         _mark(pen, note, p.highlight_stroke, "!")
