@@ -284,6 +284,8 @@ def layout_text(content: Label | str, style: TextStyle, max_width: float = float
                 line_width = 0.0
             lines_tokens[-1].extend(unit)
             line_width += width + space
+    if style.cjk_breaks:
+        _avoid_widow(lines_tokens)
     overflow = bool(max_lines is not None and len(lines_tokens) > max_lines)
     lines = [_line(tokens, style) for tokens in lines_tokens]
     width = max((line.width for line in lines), default=0.0)
@@ -296,6 +298,17 @@ def layout_text(content: Label | str, style: TextStyle, max_width: float = float
     height = ascent + (len(lines) - 1) * step - style.size * first.descender / first.upem
     return TextBlock(plain, tuple(lines), round(width, 2), round(height, 2), round(ascent, 2),
                      round(step, 2), style.size, overflow, style.rtl)
+
+
+def _avoid_widow(lines_tokens: list[list[_Token]]) -> None:
+    """A Chinese or Japanese line of one lone character reads as a mistake: give it the
+    last character of the line before (that line only gets shorter, so it still fits)."""
+    if len(lines_tokens) < 2:
+        return
+    last, before = lines_tokens[-1], lines_tokens[-2]
+    if (len(last) == 1 and len(last[0].text.strip()) == 1 and len(before) >= 3
+            and _breaks_anywhere(before[-1].text[-1]) and not before[-1].space):
+        last.insert(0, before.pop())
 
 
 def _line(tokens: list[_Token], style: TextStyle) -> TextLine:

@@ -248,3 +248,11 @@ def test_rtl_layout_is_mirrored_unless_kept() -> None:
 
     assert lanes("mirror") == ["lane.load", "lane.transform", "lane.extract"]
     assert lanes("keep") == ["lane.extract", "lane.transform", "lane.load"]
+
+
+def test_cjk_last_line_never_holds_a_lone_character() -> None:
+    style = WHITEBOARD.for_language("zh-Hans").style(14)
+    for width in range(60, 200, 7):
+        block = layout_text("数据库更新成功后再失效", style, width)
+        if len(block.lines) > 1:
+            assert len(block.lines[-1].text) >= 2, (width, [ln.text for ln in block.lines])
