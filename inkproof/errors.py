@@ -38,6 +38,10 @@ class SpecError(InkproofError):
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        # Errors cross process boundaries (parallel rendering): rebuild from the problems.
+        return (type(self), (self.problems,))
+
 
 def did_you_mean(word: object, candidates: Iterable[str]) -> str | None:
     """Return ``"did you mean 'x'?"`` for the closest candidate, or None if none is close."""

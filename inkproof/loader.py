@@ -90,7 +90,8 @@ def _problem(error: Any, data: Any, positions: Positions) -> Problem:
                                  "ids are lowercase words joined by '-', like 'cache-fill'")
     message = error["msg"][:1].lower() + error["msg"][1:]
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        message += f", got {_type_name(value)} {_short(value)}"
+        message += (", got an empty value" if value is None
+                     else f", got {_type_name(value)} {_short(value)}")
     return positions.problem(loc, f"{where}: {message}")
 
 

@@ -322,8 +322,9 @@ def _place(flow: Flow, measured: _Measured, layout: gv.GraphLayout, area: Rect) 
     lanes = []
     # Lanes are drawn as full-height columns that tile the diagram's width, whatever rows
     # their boxes occupy: the gap between two clusters is split between them.
-    columns = [(lane, layout.clusters[lane.id]) for lane in flow.lanes
-               if lane.id in layout.clusters]  # a lane with no boxes draws nothing
+    # Tiled in the order Graphviz placed them (it keeps the spec's order when it can).
+    columns = sorted(((lane, layout.clusters[lane.id]) for lane in flow.lanes
+                      if lane.id in layout.clusters), key=lambda item: item[1].x)
     top = min((c.y for _, c in columns), default=0.0)
     bottom = max((c.bottom for _, c in columns), default=0.0)
     for position, (lane, column) in enumerate(columns):
@@ -388,11 +389,14 @@ def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: _Placed) ->
                *(b.rect.inflate(2) for b in placed.boxes),
                *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
     n = len(line)
-    order = sorted(range(n // 6, n - n // 6), key=lambda i: abs(i - n / 2))
-    for i in order:
+    order = sorted(range(n // 8, n - n // 8), key=lambda i: abs(i - n / 2))
+    spots = [(i, gap) for gap in (4.0, 16.0, 30.0) for i in order]  # close to the curve first
+    for i, gap in spots:
         x, y = line[i]
-        for rect in (Rect(x + 4, y - h / 2, w, h), Rect(x - w - 4, y - h / 2, w, h),
-                     Rect(x - w / 2, y - h - 3, w, h), Rect(x - w / 2, y + 3, w, h)):
+        # Beside the curve, or on it (the chip masks its own line, a common convention).
+        for rect in (Rect(x + gap, y - h / 2, w, h), Rect(x - w - gap, y - h / 2, w, h),
+                     Rect(x - w / 2, y - h - gap, w, h), Rect(x - w / 2, y + gap, w, h),
+                     Rect(x - w / 2, y - h / 2, w, h)):
             if any(rect.intersects(b) for b in blocked):
                 continue
             if any(polyline_hits_rect(other, rect.inflate(1), bounds)

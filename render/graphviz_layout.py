@@ -110,6 +110,9 @@ def to_dot(spec: GraphSpec) -> graphviz.Digraph:
     for node in nodes:
         if node.cluster is None:
             _node(graph, node)
+    anchor = headers[0].id if headers else "anchor__"
+    if not headers:  # rows still need a top to hang from
+        graph.node(anchor, label="", shape="point", width="0", height="0", style="invis")
     for rank in sorted({node.rank for node in nodes}):
         with graph.subgraph() as same:
             same.attr(rank="same")
@@ -124,6 +127,14 @@ def to_dot(spec: GraphSpec) -> graphviz.Digraph:
         if first:
             top = min(first, key=lambda n: n.rank)
             graph.edge(header.id, top.id, style="invis", weight="0")
+    # rank=same only groups a row; arrows order the rows they touch. A row no arrow
+    # touches could float up into the header row, so hang it below the headers.
+    touched = {edge.source for edge in spec.edges} | {edge.target for edge in spec.edges}
+    loose = {n.rank for n in spec.nodes} - {n.rank for n in spec.nodes if n.id in touched}
+    for node in spec.nodes:
+        if node.rank in loose:
+            top = _header_id(node.cluster) if node.cluster is not None else anchor
+            graph.edge(top, node.id, style="invis", weight="0", minlen=str(node.rank + 1))
     rank_of = {node.id: node.rank for node in spec.nodes}
     for edge in spec.edges:
         # dot lays back edges out badly when several share two nodes (labels overlap), so

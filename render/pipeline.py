@@ -35,10 +35,13 @@ class IllegibleLayout(InkproofError):
     """The picture would have overlaps, cut-off or unreadable text; lists every finding."""
 
     def __init__(self, flow_id: str, lang: str, findings: Sequence[check.Finding]):
-        self.findings = tuple(findings)
+        self.flow_id, self.lang, self.findings = flow_id, lang, tuple(findings)
         lines = "\n".join(f"  - {f}" for f in findings)
         super().__init__(f"{flow_id} ({lang}): the layout is not legible, so nothing was "
                          f"written:\n{lines}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, tuple[check.Finding, ...]]]:
+        return (type(self), (self.flow_id, self.lang, self.findings))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class GlyphMissing(InkproofError):
                          f"{where}{language}: {text!r} — add a font covering it to the stack "
                          "in render/fonts.py and its package to the set-up")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None, str | None]]:
+        return (type(self), (self.char, self.text, self.element, self.lang))
+
     def within(self, element: str | None = None, lang: str | None = None) -> GlyphMissing:
         """The same error, told where it happened."""
         return GlyphMissing(self.char, self.text, element or self.element, lang or self.lang)

@@ -288,3 +288,32 @@ def test_layout_structure_matches_golden(path: Path) -> None:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(json.dumps(actual, indent=1) + "\n")
     assert actual == json.loads(golden.read_text())
+
+
+def test_errors_survive_the_trip_from_a_worker_process() -> None:
+    # Parallel rendering pickles a worker's error back to the parent; a custom __init__
+    # without __reduce__ turned refusals into a BrokenProcessPool traceback.
+    import pickle
+
+    from inkproof import Problem, SpecError
+    from inkproof.render.pipeline import IllegibleLayout
+
+    errors = [SpecError([Problem("f.yaml", 3, 4, "bad", "fix")]),
+              GlyphMissing("𓀀", "a 𓀀", "box.a.name", "ko"),
+              IllegibleLayout("flow", "de", [check.Finding("k", ("a", "b"), "a touches b")])]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+
+
+def test_parallel_render_refusal_is_a_clean_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.replace("role: Keeps hot data", "role: Keeps 𓀀 data"))
+    good = tmp_path / "good.yaml"
+    good.write_text(MINIMAL.replace("id: tiny", "id: tiny-two"))
+    result = subprocess.run([sys.executable, "-m", "inkproof", "render", str(good), str(bad),
+                             "--jobs", "2", "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "U+13000" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # the good flow is not half-published either
