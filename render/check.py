@@ -67,6 +67,12 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
             if polyline_hits_rect(arrow.points, box.bbox.inflate(-4), arrow.bbox):
                 found.append(Finding("arrow-crosses-box", (arrow.id, box.id),
                                      f"{arrow.id} runs through {box.id}"))
+    for pointer in (e for e in elements if e.kind == "pointer"):
+        line = _trimmed(pointer.points)  # its tip touches the anchor by design
+        for text in [*texts, *badges]:
+            if text.owner != pointer.owner and polyline_hits_rect(line, text.bbox):
+                found.append(Finding("pointer-crosses-text", (pointer.id, text.id),
+                                     f"{pointer.id} crosses {_name(text)}"))
     for a, b in itertools.combinations([*notes, *chips], 2):
         if a.owner != b.owner and a.bbox.intersects(b.bbox):
             found.append(Finding("overlaps-note", (a.id, b.id), f"{a.id} overlaps {b.id}"))
@@ -84,6 +90,17 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
                                      f"{_name(element)} is outside the {canvas[0]}×{canvas[1]} "
                                      "canvas"))
     return sorted(set(found))
+
+
+def _trimmed(points: tuple[tuple[float, float], ...], by: float = 3.0
+             ) -> tuple[tuple[float, float], ...]:
+    """A two-point line shortened at its tip."""
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    if length <= by:
+        return ((x0, y0), (x0, y0))
+    k = (length - by) / length
+    return ((x0, y0), (x0 + (x1 - x0) * k, y0 + (y1 - y0) * k))
 
 
 def _edges(rect: Rect, grow: float) -> tuple[float, float, float, float]:

@@ -18,7 +18,13 @@ from inkproof.labels import Label, Span
 from inkproof.model import Arrow, Flow
 from inkproof.render import graphviz_layout as gv
 from inkproof.render.check import Finding, check
-from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect
+from inkproof.render.geometry import (
+    Point,
+    Rect,
+    cubic_points,
+    polyline_hits_rect,
+    segment_hits_rect,
+)
 from inkproof.render.report import diagram_elements
 from inkproof.render.scene import (
     ArrowShape,
@@ -451,12 +457,34 @@ def _anchors(placed: _Placed) -> dict[str, Rect]:
 def _place_callouts(flow: Flow, theme: Theme, tr: Translate, anchors: dict[str, Rect],
                     obstacles: list[Rect], polylines: list[tuple[list[Point], Rect]],
                     region: Rect) -> list[NoteShape]:
-    placed: list[NoteShape] = []
-    taken = list(obstacles)
     pending = [(c.id, "callout", tr(f"callout.{c.id}.text", c.text), c.near)
                for c in flow.callouts]
     pending += [(n.id, "highlight", tr(f"note.{n.id}.text", n.text), n.near)
                 for n in flow.notes if n.kind == "highlight" and n.near]
+    # Placement is greedy, so order matters: when the spec's order leaves a pointer
+    # crossing something, the reverse order often does not.
+    best: tuple[list[NoteShape], int] | None = None
+    for order in (pending, pending[::-1]):
+        notes, compromised = _place_in_order(order, theme, anchors, obstacles, polylines,
+                                             region)
+        if best is None or compromised < best[1]:
+            best = (notes, compromised)
+        if compromised == 0:
+            break
+    assert best is not None
+    rank = {f"{kind}.{note_id}": i for i, (note_id, kind, _, _) in enumerate(pending)}
+    return sorted(best[0], key=lambda note: rank[note.id])
+
+
+def _place_in_order(pending: list[tuple[str, str, Label, str]], theme: Theme,
+                    anchors: dict[str, Rect], obstacles: list[Rect],
+                    polylines: list[tuple[list[Point], Rect]], region: Rect
+                    ) -> tuple[list[NoteShape], int]:
+    """Notes placed one by one; also returns how many pointers had to cross something."""
+    placed: list[NoteShape] = []
+    taken = list(obstacles)
+    lines = list(polylines)
+    compromised = 0
     for note_id, kind, text, near in pending:
         style = theme.style(theme.sizes.note, bold=kind == "callout",
                             color=theme.palette.ink)
@@ -465,21 +493,25 @@ def _place_callouts(flow: Flow, theme: Theme, tr: Translate, anchors: dict[str, 
         mark = 28 if kind == "highlight" else 0  # room for the "!" disc
         w, h = block.width + 2 * pad + mark, block.height + 2 * pad
         anchor = anchors[near]
-        spot = _free_spot(anchor, w, h, taken, polylines, region)
-        if spot is None:
+        found = _free_spot(anchor, w, h, taken, lines, region)
+        if found is None:
             raise LayoutError(f"no free room for the {kind} '{note_id}' near '{near}' — "
                               "shorten its text or use a larger --size")
+        spot, clean = found
+        compromised += not clean
         rect = Rect(spot[0], spot[1], w, h)
+        pointer = _pointer(rect, anchor)
         taken.append(rect.inflate(theme.px(6)))
+        lines.append((list(pointer), Rect.around(pointer)))  # later notes keep off it
         placed.append(NoteShape(f"{kind}.{note_id}", kind, rect,
                                 PlacedText(f"{kind}.{note_id}.text", block,
-                                           rect.x + pad + mark, rect.y + pad),
-                                _pointer(rect, anchor)))
-    return placed
+                                           rect.x + pad + mark, rect.y + pad), pointer))
+    return placed, compromised
 
 
 def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
-               polylines: list[tuple[list[Point], Rect]], region: Rect) -> Point | None:
+               polylines: list[tuple[list[Point], Rect]], region: Rect
+               ) -> tuple[Point, bool] | None:
     """The free w×h spot nearest to the anchor: no overlap with anything drawn.
 
     Candidates lie on an 8 px grid, tried nearest first. The inner test works on plain
@@ -501,6 +533,7 @@ def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
     margin = 4.0
     blockers = [(r.x - margin, r.y - margin, r.right + margin, r.bottom + margin)
                 for r in (anchor, *taken)]
+    fallback = None
     for _, _, x, y in sorted(candidates):
         x1, y1 = x + w, y + h
         if any(bx0 < x1 and x < bx1 and by0 < y1 and y < by1
@@ -509,8 +542,15 @@ def _free_spot(anchor: Rect, w: float, h: float, taken: list[Rect],
         rect = Rect(x, y, w, h).inflate(3)
         if any(polyline_hits_rect(line, rect, bounds) for line, bounds in polylines):
             continue
-        return (round(x, 2), round(y, 2))
-    return None
+        start, tip = _pointer(Rect(x, y, w, h), anchor)
+        if any(other is not anchor and segment_hits_rect(start, tip, other.inflate(-2))
+               for other in taken):
+            # Its pointer would cross a label, a box or another note: keep looking, but
+            # remember the nearest such spot in case nothing better exists.
+            fallback = fallback or ((round(x, 2), round(y, 2)), False)
+            continue
+        return ((round(x, 2), round(y, 2)), True)
+    return fallback
 
 
 def _pointer(note: Rect, anchor: Rect) -> tuple[Point, Point]:

@@ -317,3 +317,14 @@ def test_parallel_render_refusal_is_a_clean_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "U+13000" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()  # the good flow is not half-published either
+
+
+def test_checker_catches_a_callout_pointer_through_text() -> None:
+    scene = _scene()
+    note = next(n for n in scene.notes if n.pointer)
+    title = scene.title.rect
+    through = (note.pointer[0], (title.center[0], title.center[1]))
+    broken = dataclasses.replace(scene, notes=tuple(
+        dataclasses.replace(n, pointer=through) if n is note else n for n in scene.notes))
+    found = {(f.kind, f.elements[1]) for f in check.check(report.elements(broken))}
+    assert ("pointer-crosses-text", "title") in found
