@@ -1,0 +1,44 @@
+"""Observed interactions as plain data: what the observation layer hands to matching.
+
+One event is one directed interaction between two boxes of the flow, in the vocabulary of
+the spec's expectations. A traced Redis command becomes two events (the command, from the
+caller to the cache, and its reply, back), an SQL statement likewise (statement, result
+rows), an HTTP exchange a request and a response. Matching never sees spans, sockets or
+clients: only these records, so it can be tested on hand-written streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Event kinds: one per kind of arrow expectation in the spec (``inkproof.model.Expect``).
+KINDS = ("request", "response", "redis", "redis_reply", "sql", "sql_result", "publish",
+         "consume")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One observed interaction.
+
+    ``tokens`` by kind: request ``(METHOD, path)``; response ``(status, content type)``;
+    redis: the command and its arguments; redis_reply ``(COMMAND, "hit" | "miss")``; sql:
+    the statement kinds in order (``BEGIN, UPDATE, COMMIT``); sql_result ``(row count,)``;
+    publish and consume: the message's field names.
+    """
+
+    index: int  # observation order
+    source: str  # box id of the side that acted
+    target: str  # box id of the other side
+    kind: str
+    tokens: tuple[str, ...]
+    start: float = 0.0  # seconds, for time-ordering properties (publish after COMMIT)
+    end: float = 0.0
+    evidence: str = ""  # what a person reads in a report ("SETEX cache:key:42 300 …")
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown event kind {self.kind!r}; expected one of {KINDS}")
+
+    def describe(self) -> str:
+        text = self.evidence or " ".join(self.tokens)
+        return f"#{self.index} {self.source}→{self.target} {self.kind}: {text}"

@@ -1,0 +1,163 @@
+"""Match observed events against the arrows of a flow: proven, missing, out of order.
+
+Pure functions over plain data (the Flow model and :class:`~inkproof.runtime.events.Event`
+streams), so every rule is testable without a running system:
+
+- an arrow's expectation is a pattern: whitespace-separated tokens where ``*`` matches any
+  one token and ``A|B`` either alternative; Redis commands are compared in a canonical
+  form, so ``SETEX k 300 v`` and ``SET k v EX 300`` are the same command;
+- a scenario's arrows must be observed in order (each event proves at most one arrow);
+- ``absent`` arrows must not be observed at all;
+- events that no arrow of the flow describes are reported as undocumented: the picture
+  must not hide traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from inkproof.model import Arrow, Flow, Scenario
+from inkproof.runtime.events import Event
+
+
+def canonical_redis(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Redis commands in one spelling: ``SETEX k s v`` → ``SET k v EX s``, upper-case verbs,
+    ``PSETEX k ms v`` → ``SET k v PX ms``."""
+    if not tokens:
+        return ()
+    verb, *args = tokens
+    verb = verb.upper()
+    if verb == "SETEX" and len(args) == 3:
+        return ("SET", args[0], args[2], "EX", args[1])
+    if verb == "PSETEX" and len(args) == 3:
+        return ("SET", args[0], args[2], "PX", args[1])
+    if verb == "SET":
+        # Options are case-insensitive for Redis: compare them upper-cased.
+        return ("SET", *args[:2], *(a.upper() if a.isalpha() else a for a in args[2:]))
+    return (verb, *args)
+
+
+def _canonical_pattern(pattern: str) -> tuple[str, ...]:
+    tokens = pattern.split()
+    if tokens and "|" not in tokens[0]:
+        return canonical_redis(tokens)
+    return tuple(tokens)
+
+
+def _token_matches(pattern: str, token: str) -> bool:
+    return pattern == "*" or token in pattern.split("|")
+
+
+def tokens_match(pattern: Sequence[str], tokens: Sequence[str]) -> bool:
+    """Token-wise match of equal length; ``*`` any token, ``A|B`` alternatives."""
+    return len(pattern) == len(tokens) and all(
+        _token_matches(p, t) for p, t in zip(pattern, tokens, strict=True))
+
+
+def _redis_matches(pattern: str, tokens: Sequence[str]) -> bool:
+    wanted = pattern.split()
+    if wanted and "|" in wanted[0]:  # "DEL|UNLINK key": try each verb in canonical form
+        return any(tokens_match(_canonical_pattern(" ".join([verb, *wanted[1:]])),
+                                canonical_redis(tokens))
+                   for verb in wanted[0].split("|"))
+    return tokens_match(_canonical_pattern(pattern), canonical_redis(tokens))
+
+
+def _subsequence(wanted: Sequence[str], tokens: Sequence[str]) -> bool:
+    remaining = iter(token.upper() for token in tokens)
+    return all(any(kind == token for token in remaining) for kind in wanted)
+
+
+def arrow_matches(arrow: Arrow, event: Event) -> bool:
+    """Whether ``event`` is what ``arrow`` says happens (endpoints and expectation)."""
+    if (event.source, event.target) != (arrow.source, arrow.target):
+        return False
+    expect = arrow.expect
+    if event.kind != expect.kind:
+        return False
+    if expect.request is not None:
+        return tokens_match(expect.request.split(), event.tokens)
+    if expect.response is not None:
+        status, content_type = (*event.tokens, "", "")[:2]
+        return status == str(expect.response.status) and (
+            expect.response.content_type is None
+            or content_type.split(";")[0].strip() == expect.response.content_type)
+    if expect.redis is not None:
+        return _redis_matches(expect.redis, event.tokens)
+    if expect.redis_reply is not None:
+        command, result = (*event.tokens, "", "")[:2]
+        return command.upper() == expect.redis_reply.command and (
+            expect.redis_reply.result in ("any", result))
+    if expect.sql is not None:
+        return _subsequence(expect.sql, event.tokens)
+    if expect.sql_result is not None:
+        return bool(event.tokens) and event.tokens[0].isdigit() and (
+            int(event.tokens[0]) >= expect.sql_result.min_rows)
+    message = expect.publish or expect.consume
+    assert message is not None  # Expect is a one-of: exactly one kind is set
+    return set(message.fields) <= set(event.tokens)
+
+
+# ---- scenarios --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What happened to one expected arrow of a scenario."""
+
+    arrow: str
+    status: str  # "proven", "missing" or "out-of-order"
+    event: Event | None = None  # the evidence (for out-of-order: the early event)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "proven"
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: str
+    verdicts: tuple[Verdict, ...]
+    forbidden: tuple[tuple[str, Event], ...] = ()  # absent arrows that did happen
+    undocumented: tuple[Event, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return (all(v.ok for v in self.verdicts) and not self.forbidden
+                and not self.undocumented)
+
+
+def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> ScenarioResult:
+    """Prove a scenario's arrows, in order, from the events observed while it ran."""
+    stream = sorted(events, key=lambda e: e.index)
+    used: set[int] = set()
+    verdicts = []
+    last = -1
+    for arrow_id in scenario.arrows:
+        arrow = flow.arrow(arrow_id)
+        candidates = [e for e in stream if e.index not in used and arrow_matches(arrow, e)]
+        in_order = next((e for e in candidates if e.index > last), None)
+        if in_order is not None:
+            used.add(in_order.index)
+            last = in_order.index
+            verdicts.append(Verdict(arrow_id, "proven", in_order))
+        elif candidates:
+            verdicts.append(Verdict(arrow_id, "out-of-order", candidates[0]))
+        else:
+            verdicts.append(Verdict(arrow_id, "missing"))
+    forbidden = tuple((arrow_id, e) for arrow_id in scenario.absent for e in stream
+                      if arrow_matches(flow.arrow(arrow_id), e))
+    return ScenarioResult(scenario.id, tuple(verdicts), forbidden,
+                          undocumented(flow, stream))
+
+
+#: Replies belong to the interaction their request started: a cache miss reply is covered
+#: by the GET arrow even when the picture draws only the hit.
+REPLY_KINDS = frozenset({"response", "redis_reply", "sql_result"})
+
+
+def undocumented(flow: Flow, events: Sequence[Event]) -> tuple[Event, ...]:
+    """Interactions (not replies) that no arrow of the flow describes."""
+    return tuple(e for e in events if e.kind not in REPLY_KINDS
+                 and not any(arrow_matches(a, e) for a in flow.arrows))
