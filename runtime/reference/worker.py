@@ -1,0 +1,71 @@
+"""The invalidation worker: consumes events from the stream's consumer group, applies the
+configured action to the key, then acknowledges. Driven step by step (``drain``), because
+blocking XREADGROUP is not reliable on fakeredis and tests want determinism.
+
+Every action is idempotent (deleting, expiring or refreshing a key twice leaves the same
+state), so an event delivered again after a crash changes nothing; events left unacknowledged
+longer than ``redelivery_idle_ms`` are claimed again with XAUTOCLAIM.
+"""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+from inkproof.runtime.reference.config import SystemConfig
+from inkproof.runtime.reference.store import SqliteStore
+
+
+class Worker:
+    def __init__(self, config: SystemConfig, cache: redis.Redis, store: SqliteStore,
+                 name: str = "worker-1"):
+        self.config, self.cache, self.store, self.name = config, cache, store, name
+        self.applied: list[tuple[str, dict[str, str]]] = []  # (message id, fields)
+        try:
+            cache.xgroup_create(config.stream_key, config.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def drain(self, limit: int = 1000) -> int:
+        """Handle every pending event (new ones and stale unacknowledged ones)."""
+        handled = 0
+        while handled < limit:
+            batch = self._claim_stale() or self._read_new()
+            if not batch:
+                return handled
+            for message_id, fields in batch:
+                self.apply(fields)
+                self.cache.xack(self.config.stream_key, self.config.group, message_id)
+                self.applied.append((message_id, fields))
+                handled += 1
+        return handled
+
+    def _read_new(self) -> list[tuple[str, dict[str, str]]]:
+        answer = self.cache.xreadgroup(self.config.group, self.name,
+                                       {self.config.stream_key: ">"}, count=100)
+        return [entry for _stream, entries in answer or [] for entry in entries]
+
+    def _claim_stale(self) -> list[tuple[str, dict[str, str]]]:
+        _next, claimed, *_ = self.cache.xautoclaim(
+            self.config.stream_key, self.config.group, self.name,
+            min_idle_time=self.config.redelivery_idle_ms, start_id="0-0", count=100)
+        return [entry for entry in claimed if entry and entry[1]]
+
+    def apply(self, fields: dict[str, str]) -> None:
+        """Apply the configured action for one event (idempotent)."""
+        key = fields["key"]
+        action = self.config.worker_action
+        if action == "delete":
+            self.cache.delete(key)
+        elif action == "unlink":
+            self.cache.unlink(key)
+        elif action == "expire":
+            self.cache.expire(key, self.config.expire_seconds)
+        else:  # refresh: write the committed value through
+            item = self.store.get(int(fields["entity_id"]))
+            if item is None:
+                self.cache.delete(key)
+            else:
+                self.cache.set(key, json.dumps(item.as_json()), ex=self.config.ttl)
