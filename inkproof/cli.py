@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from inkproof import __version__, describe
-from inkproof.errors import InkproofError, Problem, SpecError
+from inkproof.errors import InkproofError, Problem, SpecError, did_you_mean
 from inkproof.files import write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
 from inkproof.loader import load_flow
@@ -289,6 +289,78 @@ def check_catalogs(specs: tuple[Path, ...], lang: str | None) -> None:
                 dirty += 1
                 click.echo("\n".join(report.lines()))
     if dirty:
+        sys.exit(EXIT_DRIFT)
+
+
+def _list_mutants(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from inkproof.runtime.reference.mutants import MUTANTS
+
+    for mutant in MUTANTS.values():
+        click.echo(f"{mutant.name:26} {mutant.breaks}")
+    ctx.exit(0)
+
+
+@cli.command()
+@SPEC_ARGUMENT
+@click.option("--redis", "redis_url", metavar="URL",
+              help="A real Redis server (redis://127.0.0.1:6379/0). Default: embedded "
+                   "fakeredis. Only keys under a fresh inkproof:<run>: prefix are written.")
+@click.option("--db", "db_url", metavar="URL",
+              help="A PostgreSQL database (postgresql://user@127.0.0.1/db). Default: SQLite.")
+@click.option("--https", is_flag=True, help="Serve the API over HTTPS with a throwaway "
+                                            "certificate.")
+@click.option("--mutant", metavar="NAME", help="Verify a broken variant of the reference "
+                                               "system instead (see --list-mutants).")
+@click.option("--system", "system_ref", metavar="MODULE:FACTORY",
+              help="Verify your own system: FACTORY(wiring) returns it.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as JSON.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as JUnit XML.")
+@click.option("--list-mutants", is_flag=True, expose_value=False, is_eager=True,
+              callback=_list_mutants, help="List the mutants and exit.")
+def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, https: bool,
+           mutant: str | None, system_ref: str | None, json_path: Path | None,
+           junit_path: Path | None) -> None:
+    """Run each flow's scenarios against a running system; prove every arrow and claim.
+
+    Prints a table, arrow by arrow and callout by callout, with the observed evidence.
+    Exit 0 when everything is proven, 1 on drift, 2 on usage, spec or connection errors.
+    """
+    from inkproof.runtime import report as reports
+    from inkproof.runtime.harness import Backends, Session
+    from inkproof.runtime.reference.mutants import MUTANTS
+    from inkproof.runtime.reference.system import build
+    from inkproof.runtime.system import load_factory
+    from inkproof.runtime.verify import verify_flow
+
+    if mutant and system_ref:
+        raise click.UsageError("--mutant and --system exclude each other")
+    if mutant and mutant not in MUTANTS:
+        hint = did_you_mean(mutant, MUTANTS) or f"one of: {', '.join(MUTANTS)}"
+        raise click.BadParameter(f"no mutant {mutant!r} — {hint}", param_hint="--mutant")
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    if mutant:
+        factory, system_name = MUTANTS[mutant].factory, f"mutant {mutant}"
+    elif system_ref:
+        factory, system_name = load_factory(system_ref), system_ref
+    else:
+        factory, system_name = build, "reference"
+    results = []
+    with Session(factory, Backends(redis_url, db_url, https)) as session:
+        for path, flow in loaded:
+            results.append(verify_flow(session, flow, source=str(path), system=system_name))
+    click.echo(reports.table(results, color=sys.stdout.isatty()), nl=False)
+    if json_path:
+        text = json.dumps(reports.to_json(results), indent=2, ensure_ascii=False) + "\n"
+        write_atomically(json_path, text.encode(), create_parent=True)
+    if junit_path:
+        write_atomically(junit_path, reports.to_junit(results), create_parent=True)
+    if not all(r.ok for r in results):
         sys.exit(EXIT_DRIFT)
 
 

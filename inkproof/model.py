@@ -152,6 +152,17 @@ class Property(StrEnum):
     KEY_VERSIONING = "key-versioning"
 
 
+class Component(StrEnum):
+    """Parts of a running system that verification observes (``runtime/``)."""
+
+    CLIENT = "client"
+    API = "api"
+    DATABASE = "database"
+    CACHE = "cache"
+    QUEUE = "queue"
+    WORKER = "worker"
+
+
 class Icon(StrEnum):
     """Hand-drawn icons the renderer knows (generic shapes, never vendor logos)."""
 
@@ -204,6 +215,11 @@ class Box(Node):
     icon: Icon
     lane: Id | None = None
     optional: bool = Field(False, description="Drawn dashed; the flow works without it.")
+    component: Component | None = Field(
+        None, description="The part of the running system this box stands for (verify). "
+                          "Defaults from the icon: web-window is the client, server-rack the "
+                          "api, database the database, memory-stack the cache, "
+                          "message-queue the queue, gear the worker.")
 
 
 class HttpResponse(Node):

@@ -31,9 +31,12 @@ class Event:
     target: str  # box id of the other side
     kind: str
     tokens: tuple[str, ...]
-    start: float = 0.0  # seconds, for time-ordering properties (publish after COMMIT)
+    # positions on the observation clock (a counter, not wall time), for ordering
+    # properties such as 'publish starts after COMMIT ended'
+    start: float = 0.0
     end: float = 0.0
     evidence: str = ""  # what a person reads in a report ("SETEX cache:key:42 300 …")
+    trace: str = ""  # OpenTelemetry trace id: a write and the invalidation it caused share one
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

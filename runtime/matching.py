@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from inkproof.model import Arrow, Flow, Scenario
 from inkproof.runtime.events import Event
@@ -161,3 +162,32 @@ def undocumented(flow: Flow, events: Sequence[Event]) -> tuple[Event, ...]:
     """Interactions (not replies) that no arrow of the flow describes."""
     return tuple(e for e in events if e.kind not in REPLY_KINDS
                  and not any(arrow_matches(a, e) for a in flow.arrows))
+
+
+# ---- the legend's order ------------------------------------------------------------------
+
+
+def legend_order(flow: Flow, result: ScenarioResult) -> tuple[str, ...]:
+    """Problems with the order the legend tells, as observed in one scenario.
+
+    Each legend step is placed at the first proven arrow it lists; steps must then read in
+    increasing number. Replies (responses, cache replies, result rows) are left out: they
+    close the interaction their request opened, whichever step names them.
+    """
+    step_of = {arrow: step.n for step in flow.legend for arrow in reversed(step.arrows)}
+    first: dict[int, tuple[int, str]] = {}
+    for verdict in result.verdicts:
+        if not verdict.ok or verdict.event is None or verdict.arrow not in step_of:
+            continue
+        if flow.arrow(verdict.arrow).expect.kind in REPLY_KINDS:
+            continue
+        n = step_of[verdict.arrow]
+        if n not in first or verdict.event.index < first[n][0]:
+            first[n] = (verdict.event.index, verdict.arrow)
+    problems = []
+    placed = sorted(first.items(), key=lambda item: item[1][0])
+    for (n_before, (_, arrow_before)), (n_after, (_, arrow_after)) in pairwise(placed):
+        if n_after < n_before:
+            problems.append(f"legend step {n_after} ('{arrow_after}') happens after step "
+                            f"{n_before} ('{arrow_before}')")
+    return tuple(problems)

@@ -1,8 +1,16 @@
 """The REST API: cache-aside reads and commit-then-publish writes (Starlette).
 
-GET /item/{id}: Redis GET; on a miss, SELECT from the primary database, SETEX with the
-TTL, then 200 OK JSON. PUT /item/{id}: BEGIN; UPDATE; COMMIT in the database, then
-publish an invalidation event (entity id and cache key) to a Redis stream.
+GET /item/{id}: Redis GET; on a miss, SELECT from the primary database, SET with the TTL
+(``SET … EX``, which Redis treats as SETEX), then 200 OK JSON. PUT /item/{id}: BEGIN;
+UPDATE; COMMIT in the database, then publish an invalidation event (entity id and cache
+key) to a Redis stream.
+
+Like any instrumented service, it carries the current trace context inside the messages it
+publishes (W3C ``traceparent``), so the worker's handling joins the writer's trace. With no
+tracing configured that adds nothing.
+
+Each step is a method, so the mutants in :mod:`~inkproof.runtime.reference.mutants` can
+break exactly one thing.
 """
 
 from __future__ import annotations
@@ -10,41 +18,70 @@ from __future__ import annotations
 import json
 
 import redis
+from opentelemetry import propagate
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from inkproof.runtime.reference.checkpoints import Checkpoints
 from inkproof.runtime.reference.config import SystemConfig
-from inkproof.runtime.reference.store import SqliteStore
+from inkproof.runtime.reference.store import Item, SqlStore
 
 
-def create_app(config: SystemConfig, cache: redis.Redis, store: SqliteStore,
-               checkpoints: Checkpoints | None = None) -> Starlette:
-    points = checkpoints or Checkpoints()
+class CacheAsideApi:
+    def __init__(self, config: SystemConfig, cache: redis.Redis, store: SqlStore,
+                 checkpoints: Checkpoints | None = None):
+        self.config, self.cache, self.store = config, cache, store
+        self.checkpoints = checkpoints or Checkpoints()
 
-    def item_id(request: Request) -> int | None:
-        raw = request.path_params["item_id"]
-        return int(raw) if raw.isdigit() else None
+    # ---- the steps ----------------------------------------------------------------------
 
-    def read(request: Request) -> JSONResponse:
-        identifier = item_id(request)
+    def cache_key(self, item_id: int) -> str:
+        if not self.config.versioned_keys:
+            return self.config.key(item_id)
+        version = self.cache.get(self.config.version_key(item_id))
+        return self.config.key(item_id, int(version or 0))
+
+    def fill(self, key: str, item: Item) -> None:
+        self.cache.set(key, json.dumps(item.as_json()), ex=self.config.ttl)
+
+    def commit(self, item_id: int, name: str) -> Item | None:
+        return self.store.update(item_id, name)
+
+    def publish(self, item_id: int, key: str) -> None:
+        fields = {"entity_id": str(item_id), "key": key}
+        propagate.inject(fields)
+        self.cache.xadd(self.config.stream_key, fields)
+
+    def refresh(self, item: Item) -> None:
+        """What a committed change sets off in the cache besides invalidation: a version
+        bump (versioned keys) and the write-through refresh."""
+        if self.config.versioned_keys:
+            self.cache.incr(self.config.version_key(item.id))
+        if self.config.write_through:
+            self.fill(self.cache_key(item.id), item)
+
+    # ---- the endpoints ------------------------------------------------------------------
+
+    def read(self, request: Request) -> JSONResponse:
+        identifier = _item_id(request)
         if identifier is None:
             return JSONResponse({"error": "item id must be a number"}, status_code=400)
-        key = config.key(identifier)
-        cached = cache.get(key)
+        key = self.cache_key(identifier)
+        cached = self.cache.get(key)
         if cached is not None:
             return JSONResponse(json.loads(cached))
-        item = store.get(identifier)
+        item = self.store.get(identifier)
         if item is None:
             return JSONResponse({"error": "no such item"}, status_code=404)
-        points.reach("read:after-select")  # the stale-read race opens here
-        cache.set(key, json.dumps(item.as_json()), ex=config.ttl)  # SET … EX ≡ SETEX
+        self.checkpoints.reach("read:after-select")  # the stale-read race opens here
+        self.fill(key, item)
         return JSONResponse(item.as_json())
 
-    async def write(request: Request) -> JSONResponse:
-        identifier = item_id(request)
+    async def write(self, request: Request) -> JSONResponse:
+        identifier = _item_id(request)
         if identifier is None:
             return JSONResponse({"error": "item id must be a number"}, status_code=400)
         try:
@@ -54,15 +91,31 @@ def create_app(config: SystemConfig, cache: redis.Redis, store: SqliteStore,
                 raise ValueError
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": 'expected JSON {"name": "..."}'}, status_code=400)
-        item = store.update(identifier, name)
+        # Blocking database and Redis calls stay off the event loop, as Starlette does for
+        # plain (sync) endpoints.
+        return await run_in_threadpool(self._write, identifier, name)
+
+    def _write(self, identifier: int, name: str) -> JSONResponse:
+        old_key = self.cache_key(identifier)
+        item = self.commit(identifier, name)  # BEGIN; UPDATE; COMMIT
         if item is None:
             return JSONResponse({"error": "no such item"}, status_code=404)
-        points.reach("write:after-commit")
-        if config.write_through:
-            cache.set(config.key(identifier), json.dumps(item.as_json()), ex=config.ttl)
-        cache.xadd(config.stream_key, {"entity_id": str(identifier),
-                                       "key": config.key(identifier)})
+        self.checkpoints.reach("write:after-commit")
+        self.refresh(item)
+        self.publish(item.id, old_key)  # only once the change is durable
         return JSONResponse(item.as_json())
 
-    return Starlette(routes=[Route("/item/{item_id}", read, methods=["GET"]),
-                             Route("/item/{item_id}", write, methods=["PUT", "POST"])])
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/item/{item_id}", self.read, methods=["GET"]),
+                                 Route("/item/{item_id}", self.write, methods=["PUT", "POST"])])
+
+
+def _item_id(request: Request) -> int | None:
+    raw = request.path_params["item_id"]
+    return int(raw) if raw.isdigit() else None
+
+
+def create_app(config: SystemConfig, cache: redis.Redis, store: SqlStore,
+               checkpoints: Checkpoints | None = None) -> Starlette:
+    """The API as an ASGI app (kept for callers that need only the app)."""
+    return CacheAsideApi(config, cache, store, checkpoints).app()

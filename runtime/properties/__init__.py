@@ -1,0 +1,132 @@
+"""Callouts, notes and strategies are claims; each names a property proven here.
+
+A property check drives a fresh system through the flow's own read and write requests
+(the first GET and PUT/POST steps of its scenarios), watches what happens, and returns a
+:class:`PropertyVerdict`: proven with the evidence, violated with what was observed
+instead, or not exercised when the system lacks what the check needs (a pause point, a
+write request). Only "proven" passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from inkproof.model import Flow, Property, Step
+from inkproof.runtime.events import Event
+from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
+from inkproof.runtime.system import Timers
+
+PROVEN, VIOLATED, NOT_EXERCISED = "proven", "violated", "not-exercised"
+
+
+@dataclass(frozen=True)
+class PropertyVerdict:
+    property: str
+    status: str
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PROVEN
+
+
+class Violated(Exception):
+    """Raised inside a check: the property does not hold (message: what was seen)."""
+
+
+@dataclass
+class Probe:
+    """What a check works with: the session, the flow's requests, and an evidence log."""
+
+    session: Session
+    flow: Flow
+    read: Step
+    write: Step
+    item_id: int
+    evidence: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def run(self, strategy: str | None = None, timers: Timers | None = None) -> Iterator[Run]:
+        with self.session.run(strategy, timers, self.flow) as run:
+            yield run
+
+    def note(self, line: str) -> None:
+        self.evidence.append(line)
+
+    def get(self, run: Run) -> dict[str, Any]:
+        """The read request; its JSON body (a failed read violates every property)."""
+        response = run.step(self.read)
+        assert response is not None
+        if response.status_code != 200:
+            raise Violated(f"{self.read.request} answered {response.status_code}")
+        return response.json()
+
+    def put(self, run: Run) -> dict[str, Any]:
+        response = run.step(self.write)
+        assert response is not None
+        if response.status_code >= 300:
+            raise Violated(f"{self.write.request} answered {response.status_code}")
+        return response.json()
+
+    def require(self, condition: bool, failure: str) -> None:
+        if not condition:
+            raise Violated(failure)
+
+
+Check = Callable[[Probe], None]
+CHECKS: dict[Property, Check] = {}
+
+
+def check(prop: Property) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        CHECKS[prop] = function
+        return function
+    return register
+
+
+def prove(session: Session, flow: Flow, prop: Property) -> PropertyVerdict:
+    """Run the check for ``prop`` against a fresh system of ``session``."""
+    read, write = scenario_steps(flow)
+    if read is None or write is None:
+        return PropertyVerdict(prop, NOT_EXERCISED, (
+            "the flow's scenarios have no GET request and PUT/POST request to drive",))
+    item = re.findall(r"\d+", read.request or "")
+    if not item:
+        return PropertyVerdict(prop, NOT_EXERCISED, (
+            f"no item id in {read.request!r}: cannot read the source of truth",))
+    probe = Probe(session, flow, read, write, int(item[-1]))
+    try:
+        CHECKS[prop](probe)
+    except Violated as exc:
+        return PropertyVerdict(prop, VIOLATED, (*probe.evidence, str(exc)))
+    except NotExercised as exc:
+        return PropertyVerdict(prop, NOT_EXERCISED, (*probe.evidence, str(exc)))
+    return PropertyVerdict(prop, PROVEN, tuple(probe.evidence))
+
+
+# ---- helpers the checks share -------------------------------------------------------------
+
+def of_kind(events: list[Event], kind: str, verb: str | None = None) -> list[Event]:
+    return [e for e in events if e.kind == kind
+            and (verb is None or (e.tokens and e.tokens[0].upper() == verb))]
+
+
+def show(value: object) -> str:
+    """A JSON value as one compact line, for evidence."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def parsed(value: str | None) -> Any:
+    try:
+        return None if value is None else json.loads(value)
+    except ValueError:
+        return value
+
+
+# The checks register themselves on import.
+from inkproof.runtime.properties import reads, timing, writes  # noqa: E402, F401

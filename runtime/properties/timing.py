@@ -1,0 +1,114 @@
+"""Claims about races, crashes and time: the stale-read window bounded by the TTL, the
+idempotent consumer, the TTL backstop for lost events."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from inkproof.model import Property
+from inkproof.runtime.harness import NotExercised, Run
+from inkproof.runtime.matching import canonical_redis
+from inkproof.runtime.properties import Probe, Violated, check, of_kind, parsed, show
+
+
+def _fill_key(probe: Probe, run: Run) -> str:
+    fills = [e for e in of_kind(run.take(), "redis") if canonical_redis(e.tokens)[0] == "SET"]
+    probe.require(bool(fills), "the read filled no cache entry")
+    return fills[0].tokens[1]
+
+
+def _bounded_by_ttl(probe: Probe, run: Run, key: str, fresh: object) -> None:
+    """The stale entry must expire on its own; after that a read returns ``fresh``."""
+    remaining = run.ttl_ms(key)
+    probe.require(remaining != -1, f"the stale entry {key} has no TTL: it stays stale until "
+                                   "the next write")
+    probe.note(f"stale entry {key} expires in {remaining} ms (its TTL bounds the staleness)")
+    run.session.clock.advance(max(remaining, 0) / 1000 + 0.05)
+    after = probe.get(run)
+    probe.require(after == fresh, f"after the TTL ran out the read returned {show(after)}")
+    probe.note(f"after {remaining / 1000:.1f} s the read returned version "
+               f"{after.get('version', after)}")
+
+
+@check(Property.STALE_READ_WINDOW)
+def stale_read_window(probe: Probe) -> None:
+    """The classic race, made to happen: a reader misses and reads v1; meanwhile a writer
+    commits v2 and the worker deletes the key; then the reader fills v1. The stale entry
+    must be bounded by its TTL."""
+    with probe.run(timers=probe.session.short_ttl()) as run:
+        points = run.system.checkpoints
+        if points is None:
+            raise NotExercised("the system has no pause points; the race cannot be staged")
+        reached, release = points.hold("read:after-select")
+        result: dict[str, Any] = {}
+        reader = threading.Thread(target=lambda: result.update(read=probe.get(run)),
+                                  name="inkproof-reader", daemon=True)
+        reader.start()
+        if not reached.wait(5):
+            release.set()
+            reader.join(5)
+            raise NotExercised("the read never reached the pause point 'read:after-select'")
+        try:
+            written = probe.put(run)
+            run.drain()
+        finally:
+            release.set()
+            reader.join(10)
+        probe.require("read" in result, "the paused read did not finish")
+        key = _fill_key(probe, run)
+        cached, truth = parsed(run.cached(key)), run.truth(probe.item_id)
+        if cached == truth:
+            raise NotExercised(f"the race did not leave stale data ({key} holds the committed "
+                               "value): the system closes this window")
+        probe.note(f"race reproduced: reader read {show(result['read'])}, writer committed "
+                   f"{show(written)}, worker ran, reader filled {key} with the old value")
+        _bounded_by_ttl(probe, run, key, truth)
+
+
+@check(Property.TTL_BACKSTOP)
+def ttl_backstop(probe: Probe) -> None:
+    """An invalidation event is lost (the worker never runs): the stale entry still
+    expires after its TTL."""
+    with probe.run("ttl-backstop", timers=probe.session.short_ttl()) as run:
+        probe.get(run)
+        key = _fill_key(probe, run)
+        written = probe.put(run)  # ... and its invalidation event is never consumed
+        stale = probe.get(run)
+        probe.require(stale != written, "the cache was fresh without the worker: no event "
+                                        "was lost")
+        probe.note(f"event lost: {key} still serves version {stale.get('version', stale)}")
+        _bounded_by_ttl(probe, run, key, written)
+
+
+@check(Property.IDEMPOTENT_CONSUMER)
+def idempotent_consumer(probe: Probe) -> None:
+    """The worker dies after applying an event, before acknowledging it; the event is
+    delivered again; the second application must change nothing."""
+    from inkproof.runtime.system import Timers
+
+    with probe.run(timers=Timers(redelivery_idle_ms=100)) as run:
+        probe.get(run)
+        probe.put(run)
+        run.take()
+        if not run.drain(crash_before_ack=True):
+            raise NotExercised("the worker handled no event (nothing to deliver twice)")
+        first = run.snapshot()
+        consumed = of_kind(run.take(), "consume")
+        run.redeliver()
+        again = of_kind(run.take(), "consume")
+        second = run.snapshot()
+    probe.require(bool(consumed), "no event was consumed before the crash")
+    message = consumed[0].evidence.split("→ ")[-1].split(" ")[0]
+    probe.note(f"crashed after applying {message}, before XACK")
+    probe.require(any(message in e.evidence for e in again),
+                  f"{message} was not delivered again after the crash: it was acknowledged "
+                  "before it was applied (the event is lost on a crash)")
+    probe.note(f"redelivered: {next(e for e in again if message in e.evidence).evidence[:70]}")
+    changed = sorted(k for k in set(first) | set(second) if first.get(k) != second.get(k))
+    if changed:
+        raise Violated("applying the event again changed " + ", ".join(
+            f"{k}: {first.get(k, ('absent', ''))[1] or 'absent'} → "
+            f"{second.get(k, ('absent', ''))[1] or 'absent'}" for k in changed))
+    probe.note(f"state after the second delivery equals the state after the first "
+               f"({len(first)} keys compared)")

@@ -1,0 +1,144 @@
+"""Write-path claims: invalidation after COMMIT, asynchronously, eventually consistent; the
+strategies delete-on-write, write-through refresh and key versioning."""
+
+from __future__ import annotations
+
+from inkproof.model import Property
+from inkproof.runtime.events import Event
+from inkproof.runtime.matching import canonical_redis
+from inkproof.runtime.properties import Probe, check, of_kind, parsed, show
+from inkproof.runtime.topology import components_of
+
+
+def _commits(events: list[Event]) -> list[Event]:
+    return [e for e in of_kind(events, "sql") if "COMMIT" in e.tokens]
+
+
+@check(Property.PUBLISH_AFTER_COMMIT)
+def publish_after_commit(probe: Probe) -> None:
+    """Every invalidation event is published after the COMMIT of its write has ended."""
+    with probe.run() as run:
+        probe.get(run)
+        run.take()
+        probe.put(run)
+        events = run.take()
+    commits, publishes = _commits(events), of_kind(events, "publish")
+    probe.require(bool(commits), "the write committed nothing (no COMMIT observed)")
+    probe.require(bool(publishes), "the write published no invalidation event")
+    for publish in publishes:
+        ended = [c for c in commits if c.end < publish.start
+                 and (not c.trace or c.trace == publish.trace)]
+        probe.require(bool(ended), f"published before the COMMIT ended: "
+                                   f"{publish.evidence[:70]} started at {publish.start:.0f}, "
+                                   f"COMMIT ended at {commits[0].end:.0f}")
+        probe.note(f"COMMIT ({ended[-1].evidence}) ended at tick {ended[-1].end:.0f}; "
+                   f"{publish.evidence[:60]} started at tick {publish.start:.0f}, same trace")
+
+
+Json = dict[str, object]
+
+
+def _write_then_watch(probe: Probe) -> tuple[Json, Json, Json, Json, list[Event]]:
+    """Fill, write, read before the worker ran, let it run, read again."""
+    with probe.run() as run:
+        before = probe.get(run)
+        run.take()
+        written = probe.put(run)
+        during = probe.get(run)
+        run.drain()
+        after = probe.get(run)
+        events = run.take()
+    return before, written, during, after, events
+
+
+@check(Property.ASYNC_INVALIDATION)
+def async_invalidation(probe: Probe) -> None:
+    """The write answers before the worker invalidates; the worker does it afterwards."""
+    _before, written, _during, after, events = _write_then_watch(probe)
+    responses = of_kind(events, "response")
+    work = [e for e in events if e.source == _worker_box(probe)]
+    probe.require(bool(work), "the worker did nothing after the write")
+    probe.require(responses[0].index < work[0].index,
+                  "the write waited for the worker (invalidation is not asynchronous)")
+    probe.require(after == written, f"after the worker ran, the read returned {show(after)}")
+    probe.note(f"write answered at #{responses[0].index}, worker acted from "
+               f"#{work[0].index}: {work[0].evidence[:60]}")
+
+
+@check(Property.EVENTUAL_CONSISTENCY)
+def eventual_consistency(probe: Probe) -> None:
+    """After a committed write the cache may serve the old value for a while, but once
+    the invalidation has been handled, reads return the committed value."""
+    before, written, during, after, events = _write_then_watch(probe)
+    window = "open (the old value was served)" if during == before else "closed already"
+    probe.note(f"read between commit and worker: {show(during)}; window {window}")
+    probe.require(after == written, f"after the worker ran, the read still returned {show(after)}, "
+                                    f"not the committed {show(written)}")
+    writer = next((e.trace for e in of_kind(events, "request") if e.tokens[0] != "GET"), "")
+    joined = [e for e in events if e.source == _worker_box(probe) and e.kind == "redis"]
+    probe.require(bool(joined), "the worker issued no cache command")
+    probe.require(all(e.trace == writer for e in joined),
+                  "the worker's invalidation is not in the trace of the write that caused it")
+    probe.note(f"closed by {joined[0].evidence[:60]} in the writer's trace; next read "
+               f"returned version {after.get('version', after)}")
+
+
+@check(Property.DELETE_ON_WRITE)
+def delete_on_write(probe: Probe) -> None:
+    with probe.run("delete-on-write") as run:
+        probe.get(run)
+        key = of_kind(run.take(), "redis", "GET")[0].tokens[1]
+        written = probe.put(run)
+        run.drain()
+        events = run.take()
+        deletes = [e for e in events if canonical_redis(e.tokens)[:1] in (("DEL",), ("UNLINK",))
+                   and key in e.tokens[1:]]
+        probe.require(bool(deletes), f"the worker did not delete {key}")
+        probe.require(run.ttl_ms(key) == -2, f"{key} still exists after the delete")
+        probe.note(f"{deletes[0].evidence}; {key} is gone")
+        after = probe.get(run)
+        probe.require(after == written,
+                      f"the next read returned {show(after)}, not {show(written)}")
+        probe.note(f"next read missed and returned version {after.get('version', after)}")
+
+
+@check(Property.WRITE_THROUGH_REFRESH)
+def write_through_refresh(probe: Probe) -> None:
+    """Right after the commit — before any worker ran — the cache holds the new value."""
+    with probe.run("write-through-refresh") as run:
+        probe.get(run)
+        key = of_kind(run.take(), "redis", "GET")[0].tokens[1]
+        written = probe.put(run)
+        events = run.take()
+        commits = _commits(events)
+        refresh = [e for e in of_kind(events, "redis")
+                   if canonical_redis(e.tokens)[:2] == ("SET", key)]
+        probe.require(bool(refresh), f"the write did not refresh {key}")
+        probe.require(bool(commits) and commits[0].end < refresh[0].start,
+                      "the refresh was written before the COMMIT ended")
+        cached = parsed(run.cached(key))
+        probe.require(cached == written, f"the cache holds {show(cached)}, the write returned "
+                                         f"{show(written)}")
+        probe.note(f"after COMMIT: {refresh[0].evidence[:70]}; cache holds version "
+                   f"{written.get('version', written)} before the worker ran")
+
+
+@check(Property.KEY_VERSIONING)
+def key_versioning(probe: Probe) -> None:
+    """A write moves reads to a new versioned key; the old entry is never read again."""
+    with probe.run("key-versioning") as run:
+        probe.get(run)
+        old_key = of_kind(run.take(), "redis", "SET")[0].tokens[1]
+        written = probe.put(run)
+        after = probe.get(run)  # no worker: versioning alone must hide the old entry
+        events = run.take()
+        reads = [e.tokens[1] for e in of_kind(events, "redis", "GET") if len(e.tokens) > 1]
+        probe.require(old_key not in reads, f"the old entry {old_key} was read after the write")
+        probe.require(after == written, f"the read after the write returned {show(after)}")
+        new_key = next((e.tokens[1] for e in of_kind(events, "redis", "SET")), "")
+        probe.note(f"before the write: {old_key}; after: {new_key} (old entry still "
+                   f"stored: {run.cached(old_key) is not None}, never read)")
+
+
+def _worker_box(probe: Probe) -> str:
+    return components_of(probe.flow).get("worker", "worker")

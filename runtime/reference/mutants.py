@@ -1,0 +1,88 @@
+"""Mutants: variants of the reference system that each break one promise of the picture.
+
+Verification must reject every one of them and name the arrow or callout that no longer
+holds (``inkproof verify SPEC --mutant NAME``); that is how the harness shows it can fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.responses import JSONResponse
+
+from inkproof.runtime.reference.config import SystemConfig
+from inkproof.runtime.reference.service import CacheAsideApi
+from inkproof.runtime.reference.store import Item
+from inkproof.runtime.reference.system import ReferenceSystem, build_with
+from inkproof.runtime.reference.worker import Worker
+from inkproof.runtime.system import Wiring
+
+
+class PublishBeforeCommit(CacheAsideApi):
+    """Publishes the invalidation first, then commits: a reader can refill the cache with
+    the old row between the two."""
+
+    def _write(self, identifier: int, name: str) -> JSONResponse:
+        self.publish(identifier, self.cache_key(identifier))  # too early
+        item = self.commit(identifier, name)
+        if item is None:
+            return JSONResponse({"error": "no such item"}, status_code=404)
+        self.checkpoints.reach("write:after-commit")
+        self.refresh(item)
+        return JSONResponse(item.as_json())
+
+
+class NoTtl(CacheAsideApi):
+    """Fills the cache without a TTL: a lost invalidation leaves stale data forever."""
+
+    def fill(self, key: str, item: Item) -> None:
+        self.cache.set(key, json.dumps(item.as_json()))
+
+
+class SkippedInvalidation(CacheAsideApi):
+    """Commits but never publishes the invalidation event."""
+
+    def publish(self, item_id: int, key: str) -> None:
+        return None
+
+
+class CountingWorker(Worker):
+    """Counts invalidations in Redis on every delivery: a redelivered event counts twice."""
+
+    def apply(self, fields: dict[str, str]) -> None:
+        super().apply(fields)
+        self.cache.incr(f"{self.config.prefix}stats:invalidations:{fields['entity_id']}")
+
+
+class AckBeforeApply(Worker):
+    """Acknowledges an event before applying it: a crash in between loses the event."""
+
+    def handle(self, message_id: str, fields: dict[str, str]) -> None:
+        self.cache.xack(self.config.stream_key, self.config.group, message_id)
+        self.apply(fields)
+        self.checkpoints.reach("worker:before-ack")
+        self.applied.append((message_id, fields))
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    breaks: str  # what it breaks, for --list-mutants and reports
+    factory: Callable[[Wiring], ReferenceSystem]
+
+
+MUTANTS: dict[str, Mutant] = {m.name: m for m in (
+    Mutant("publish-before-commit", "the invalidation is published before the COMMIT",
+           build_with(api_class=PublishBeforeCommit)),
+    Mutant("no-ttl", "cache fills carry no TTL", build_with(api_class=NoTtl)),
+    Mutant("wrong-key", "the cache key is cache:item:{id}, not the one drawn",
+           build_with(SystemConfig(key_pattern="cache:item:{id}"))),
+    Mutant("non-idempotent-consumer", "the worker counts every delivery (INCR)",
+           build_with(worker_class=CountingWorker)),
+    Mutant("skipped-invalidation", "writes commit but never publish an invalidation",
+           build_with(api_class=SkippedInvalidation)),
+    Mutant("ack-before-apply", "the worker acknowledges events before applying them",
+           build_with(worker_class=AckBeforeApply)),
+)}

@@ -1,0 +1,188 @@
+"""The system under verification, as the harness sees it, and the parts it is wired to.
+
+A system is built by a factory, ``factory(wiring) -> System``: the reference system
+(:mod:`~inkproof.runtime.reference.system`), one of its mutants, or a user's own
+(``--system module:factory``). The harness owns the infrastructure (which Redis, which
+database, the key prefix) and hands it over as a :class:`Wiring`; the system owns its
+behaviour and settings (TTL, key pattern, strategy), which the spec never supplies.
+
+The harness serves the system's ASGI app on 127.0.0.1 itself, so HTTP is observed at the
+server boundary, and runs the worker's ``drain`` itself, so its traffic is attributed to
+the worker.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import redis
+
+from inkproof.errors import InkproofError
+from inkproof.runtime.reference.checkpoints import Checkpoints
+
+
+class ConnectionFailed(InkproofError):
+    """A server named by URL could not be reached (exit code 2, not drift)."""
+
+
+@dataclass(frozen=True)
+class Timers:
+    """Short timers the harness asks for when it cannot move the clock of a real server
+    (a property that waits for a TTL to run out waits this long instead)."""
+
+    ttl: int | None = None  # seconds a cache fill lives (None: the system's own)
+    redelivery_idle_ms: int | None = None  # idle time before redelivery (None: own)
+
+
+@dataclass(frozen=True)
+class Database:
+    """The primary database: ``connect()`` gives a traced DB-API connection in autocommit
+    mode; ``placeholder`` is the driver's parameter marker; ``system`` is "sqlite" or
+    "postgresql"."""
+
+    connect: Callable[[], Any]
+    placeholder: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the harness gives a system factory."""
+
+    prefix: str  # every Redis key and stream the system creates must start with it
+    table_prefix: str  # every SQL table likewise (letters, digits, underscores)
+    redis: Callable[[str], redis.Redis]  # a client named after the component using it
+    database: Database
+    strategy: str | None = None  # the invalidation strategy a scenario or property needs
+    timers: Timers | None = None  # short timers for properties on a real server
+
+
+@runtime_checkable
+class System(Protocol):
+    """A running system: its API as an ASGI app, a worker step, optional pause points."""
+
+    app: Any  # ASGI application
+    checkpoints: Checkpoints | None
+
+    def drain(self) -> int:
+        """Let the worker handle every pending event; returns how many."""
+
+    def source_of_truth(self, item_id: int) -> Mapping[str, object] | None:
+        """The item as the primary database holds it (JSON-like), for staleness checks."""
+
+    def close(self) -> None:
+        """Remove what the system created (its tables); keys are the harness's to clean."""
+
+
+SystemFactory = Callable[[Wiring], System]
+
+
+def load_factory(reference: str) -> SystemFactory:
+    """``module:factory`` → the callable, with a clear error for every way it can be wrong."""
+    module_name, sep, attribute = reference.partition(":")
+    if not sep or not module_name or not attribute:
+        raise InkproofError(f"--system {reference!r}: expected MODULE:FACTORY, e.g. "
+                            "myapp.verify:build_system")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InkproofError(f"--system {reference!r}: cannot import {module_name!r}: "
+                            f"{exc}") from None
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise InkproofError(f"--system {reference!r}: {module_name} has no callable "
+                            f"{attribute!r}")
+    return factory
+
+
+# ---- Redis ------------------------------------------------------------------------------
+
+class RedisBackend:
+    """fakeredis (one embedded server per backend) or a real server by URL."""
+
+    def __init__(self, url: str | None = None, *, connect_timeout: float = 3.0):
+        self.url = url
+        self.real = url is not None
+        self._timeout = connect_timeout
+        self._fake_server: Any = None
+        if url is None:
+            import fakeredis
+
+            self._fake_server = fakeredis.FakeServer()
+        else:
+            self.client("inkproof-probe").close()  # fail fast, before anything starts
+
+    def client(self, name: str) -> redis.Redis:
+        name = re.sub(r"[^A-Za-z0-9:._-]", "-", name)  # CLIENT SETNAME allows no spaces
+        if self._fake_server is not None:
+            import fakeredis
+
+            return fakeredis.FakeRedis(server=self._fake_server, decode_responses=True)
+        assert self.url is not None
+        try:
+            client = redis.Redis.from_url(self.url, decode_responses=True, client_name=name,
+                                          socket_connect_timeout=self._timeout,
+                                          socket_timeout=10)
+            client.ping()
+        except (redis.RedisError, ValueError, OSError) as exc:
+            raise ConnectionFailed(f"cannot reach Redis at {safe_url(self.url)}: "
+                                   f"{exc}") from None
+        return client
+
+
+# ---- the primary database ---------------------------------------------------------------
+
+class DatabaseBackend:
+    """SQLite (a file in ``workdir``) or PostgreSQL by URL."""
+
+    def __init__(self, url: str | None, workdir: Path, *, connect_timeout: int = 3):
+        self.url, self._workdir, self._timeout = url, workdir, connect_timeout
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise InkproofError(f"--db {safe_url(url)}: expected a postgresql:// URL "
+                                "(SQLite is the default when --db is not given)")
+        if url is not None:
+            self.raw_connect().close()  # fail fast
+
+    @property
+    def system(self) -> str:
+        return "sqlite" if self.url is None else "postgresql"
+
+    @property
+    def placeholder(self) -> str:
+        return "?" if self.url is None else "%s"
+
+    def raw_connect(self) -> Any:
+        if self.url is None:
+            connection = sqlite3.connect(self._workdir / "primary.db", isolation_level=None,
+                                         timeout=5, check_same_thread=False)
+            # A throwaway database: commits need not wait for the disk.
+            connection.execute("PRAGMA synchronous = OFF")
+            return connection
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=self._timeout)
+        except psycopg.Error as exc:
+            raise ConnectionFailed(f"cannot reach PostgreSQL at {safe_url(self.url)}: "
+                                   f"{str(exc).strip()}") from None
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.005) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(step)
+    return True

@@ -1,0 +1,31 @@
+"""Which box of a flow stands for which component of the running system."""
+
+from __future__ import annotations
+
+from inkproof.errors import InkproofError
+from inkproof.model import Component, Flow, Icon
+
+#: The component a box stands for when it does not say (``component:``), by its icon.
+DEFAULT_BY_ICON: dict[Icon, Component] = {
+    Icon.WEB_WINDOW: Component.CLIENT,
+    Icon.SERVER_RACK: Component.API,
+    Icon.DATABASE: Component.DATABASE,
+    Icon.MEMORY_STACK: Component.CACHE,
+    Icon.MESSAGE_QUEUE: Component.QUEUE,
+    Icon.GEAR: Component.WORKER,
+}
+
+
+def components_of(flow: Flow) -> dict[str, str]:
+    """component name → box id; two boxes claiming one component is an error."""
+    found: dict[str, str] = {}
+    for box in flow.boxes:
+        component = box.component or DEFAULT_BY_ICON.get(box.icon)
+        if component is None:
+            continue
+        if component in found:
+            raise InkproofError(
+                f"boxes '{found[component]}' and '{box.id}' both stand for the "
+                f"{component} — set `component:` on the boxes of flow '{flow.id}'")
+        found[str(component)] = box.id
+    return found

@@ -1,0 +1,181 @@
+"""Verify one flow against a running system: every scenario, every arrow, every claim.
+
+The one place that knows the order of verification: scenarios run (each on a fresh
+system), their events are matched arrow by arrow, the legend's order is checked, then each
+callout, note and strategy runs the check of the property it claims. The result is a
+:class:`FlowReport` — plain data that ``runtime/report.py`` prints as a table, JSON or
+JUnit XML.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from inkproof.model import Flow, Property, Scenario
+from inkproof.runtime.events import Event
+from inkproof.runtime.harness import Session
+from inkproof.runtime.matching import ScenarioResult, legend_order, match_scenario
+from inkproof.runtime.properties import PropertyVerdict, prove
+from inkproof.runtime.system import Timers
+
+PROVEN, MISSING, OUT_OF_ORDER, FORBIDDEN, NOT_EXERCISED = (
+    "proven", "missing", "out-of-order", "forbidden", "not-exercised")
+
+
+@dataclass(frozen=True)
+class ArrowRow:
+    """One arrow of the picture and what verification made of it."""
+
+    arrow: str
+    label: str
+    status: str  # proven | missing | out-of-order | forbidden | not-exercised
+    scenario: str = ""  # where it was proven, or where it failed
+    evidence: str = ""
+    optional: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PROVEN or (self.status == NOT_EXERCISED and self.optional)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A callout, note or strategy and the verdict on the property it claims."""
+
+    kind: str  # callout | note | strategy
+    id: str
+    text: str
+    verdict: PropertyVerdict
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+
+@dataclass(frozen=True)
+class FlowReport:
+    flow: str
+    title: str
+    source: str
+    system: str  # "reference", "mutant no-ttl", "myapp:build"
+    backends: str  # "fakeredis + SQLite over HTTP"
+    arrows: tuple[ArrowRow, ...]
+    claims: tuple[ClaimRow, ...]
+    undocumented: tuple[tuple[str, Event], ...]  # (scenario, event)
+    legend: tuple[tuple[str, str], ...]  # (scenario, problem)
+    witness: tuple[str, ...] = ()  # MONITOR disagreements
+    witnessed: int = 0  # commands both witnesses agreed on
+    scenarios: tuple[ScenarioResult, ...] = field(default=(), repr=False)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (all(a.ok for a in self.arrows) and all(c.ok for c in self.claims)
+                and not self.undocumented and not self.legend and not self.witness)
+
+
+def _scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
+    if scenario.strategy is None:
+        return None
+    return next(s.proves.value for s in flow.strategies if s.id == scenario.strategy)
+
+
+def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioResult:
+    """Drive one scenario on a fresh system: setup unobserved, then steps observed."""
+    redelivers = any(step.redeliver is not None for step in scenario.steps)
+    timers = Timers(redelivery_idle_ms=100) if redelivers else None
+    with session.run(_scenario_strategy(flow, scenario), timers, flow) as run:
+        for step in scenario.setup:
+            run.step(step)
+        run.take()
+        steps = scenario.steps
+        for i, step in enumerate(steps):
+            crash = (step.drain is not None and i + 1 < len(steps)
+                     and steps[i + 1].redeliver is not None)
+            run.step(step, crash_before_ack=crash)
+        events = run.take()
+    return match_scenario(flow, scenario, events)
+
+
+def _arrow_rows(flow: Flow, results: list[ScenarioResult]) -> tuple[ArrowRow, ...]:
+    rows = []
+    for arrow in flow.arrows:
+        label = arrow.label.text
+        failed = next(((r.scenario, v) for r in results for v in r.verdicts
+                       if v.arrow == arrow.id and not v.ok), None)
+        forbidden = next(((r.scenario, e) for r in results for a, e in r.forbidden
+                          if a == arrow.id), None)
+        proven = next(((r.scenario, v) for r in results for v in r.verdicts
+                       if v.arrow == arrow.id and v.ok), None)
+        if forbidden:
+            scenario, event = forbidden
+            row = ArrowRow(arrow.id, label, FORBIDDEN, scenario,
+                           f"must not happen, but did: {event.evidence}", arrow.optional)
+        elif failed:
+            scenario, verdict = failed
+            evidence = (f"expected {_expectation(flow, arrow.id)}"
+                        if verdict.event is None else
+                        f"seen too early: {verdict.event.evidence}")
+            row = ArrowRow(arrow.id, label, verdict.status, scenario, evidence, arrow.optional)
+        elif proven:
+            scenario, verdict = proven
+            assert verdict.event is not None
+            row = ArrowRow(arrow.id, label, PROVEN, scenario, verdict.event.evidence,
+                           arrow.optional)
+        else:
+            row = ArrowRow(arrow.id, label, NOT_EXERCISED, "",
+                           "no scenario lists this arrow", arrow.optional)
+        rows.append(row)
+    return tuple(rows)
+
+
+def _expectation(flow: Flow, arrow_id: str) -> str:
+    arrow = flow.arrow(arrow_id)
+    expect = arrow.expect
+    value = getattr(expect, expect.kind)
+    if hasattr(value, "model_dump"):
+        value = ", ".join(f"{k}={v}" for k, v in value.model_dump().items() if v is not None)
+    elif isinstance(value, tuple):
+        value = "; ".join(value)
+    return f"{expect.kind} {value} from {arrow.source} to {arrow.target}"
+
+
+def _claims(flow: Flow) -> list[tuple[str, str, str, Property]]:
+    claims = [("callout", c.id, c.text.text, c.proves) for c in flow.callouts]
+    claims += [("note", n.id, n.text.text, n.proves) for n in flow.notes if n.proves]
+    claims += [("strategy", s.id, s.name.text, s.proves) for s in flow.strategies]
+    return claims
+
+
+def verify_flow(session: Session, flow: Flow, *, source: str = "",
+                system: str = "reference") -> FlowReport:
+    started = time.perf_counter()
+    witness = session.witness
+    disagreements_before = len(witness.disagreements) if witness else 0
+    checked_before = witness.checked if witness else 0
+    results = [run_scenario(session, flow, s) for s in flow.scenarios]
+    verdicts: dict[Property, PropertyVerdict] = {}
+    claims = []
+    for kind, claim_id, text, prop in _claims(flow):
+        if prop not in verdicts:
+            verdicts[prop] = prove(session, flow, prop)
+        claims.append(ClaimRow(kind, claim_id, text, verdicts[prop]))
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    undocumented = []
+    for result in results:
+        for event in result.undocumented:
+            if (signature := (event.kind, (event.source, event.target, *event.tokens[:2]))) \
+                    not in seen:
+                seen.add(signature)
+                undocumented.append((result.scenario, event))
+    return FlowReport(
+        flow=flow.id, title=flow.title.text, source=source, system=system,
+        backends=session.describe(),
+        arrows=_arrow_rows(flow, results), claims=tuple(claims),
+        undocumented=tuple(undocumented),
+        legend=tuple((r.scenario, p) for r in results for p in legend_order(flow, r)),
+        witness=tuple(str(d) for d in (witness.disagreements[disagreements_before:]
+                                       if witness else ())),
+        witnessed=(witness.checked - checked_before) if witness else 0,
+        scenarios=tuple(results), seconds=time.perf_counter() - started)
