@@ -235,7 +235,8 @@ class Run:
         spans = self.session.observation.recorder.take()
         self._spans.extend(spans)
         if self.session.witness is not None:
-            self.session.witness.check(spans, self.wiring.prefix, self.harness)
+            with acting_as(HARNESS):
+                self.session.witness.check(spans, self.wiring.prefix, self.harness)
         return events_from_spans(spans, prefix=self.wiring.prefix,
                                  components=self.components)
 

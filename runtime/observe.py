@@ -242,12 +242,13 @@ def _http_events(rec: Recorded, answered: int | None) -> list[RawEvent]:
     server span itself ends a moment later, possibly after the client acted on it)."""
     a = rec.attributes
     method = str(a.get("http.request.method") or a.get("http.method") or "")
+    scheme = str(a.get("url.scheme") or a.get("http.scheme") or "http").upper()
     path = str(a.get("url.path") or a.get("http.target") or "").split("?")[0]
     status = str(a.get("http.response.status_code") or a.get("http.status_code") or "")
     content_type = ";".join(a.get("http.response.header.content_type") or ())
     return [
         RawEvent(rec.start, CLIENT, rec.component, "request", (method, path), rec.start,
-                 rec.end, f"{method} {path}", rec.trace),
+                 rec.end, f"{method} {path} over {scheme}", rec.trace),
         RawEvent(answered if answered is not None else rec.end, rec.component, CLIENT,
                  "response", (status, content_type),
                  rec.start, rec.end, f"{status} {content_type}".strip(), rec.trace),
@@ -295,8 +296,12 @@ def _sql_events(records: Sequence[Recorded]) -> list[RawEvent]:
     events: list[RawEvent] = []
     open_tx: dict[tuple[str, object], list[Recorded]] = {}
 
+    def kind(statement: Recorded) -> str:
+        operation = str(statement.attributes.get("db.operation", "")).upper()
+        return operation if statement.span.status.is_ok else f"FAILED-{operation}"
+
     def transaction(statements: list[Recorded]) -> RawEvent:
-        kinds = tuple(str(s.attributes.get("db.operation", "")).upper() for s in statements)
+        kinds = tuple(kind(s) for s in statements)
         first, last = statements[0], statements[-1]
         return RawEvent(first.start, first.component, DATABASE, "sql", kinds, first.start,
                         last.end, "; ".join(kinds), first.trace)
@@ -304,6 +309,8 @@ def _sql_events(records: Sequence[Recorded]) -> list[RawEvent]:
     for rec in sorted(records, key=lambda r: r.start):
         a = rec.attributes
         operation = str(a.get("db.operation", "")).upper()
+        if not rec.span.status.is_ok:  # a statement that raised, e.g. a COMMIT that failed
+            operation = f"FAILED-{operation}"
         connection = (rec.component, a.get("inkproof.db.connection"))
         if operation == "FETCH":
             rows = int(a.get("inkproof.db.rows", 0))
@@ -311,7 +318,7 @@ def _sql_events(records: Sequence[Recorded]) -> list[RawEvent]:
                                    rec.start, rec.end, f"{rows} row(s)", rec.trace))
         elif connection in open_tx:
             open_tx[connection].append(rec)
-            if operation in ("COMMIT", "ROLLBACK"):
+            if operation.removeprefix("FAILED-") in ("COMMIT", "ROLLBACK"):
                 events.append(transaction(open_tx.pop(connection)))
         elif operation == "BEGIN":
             open_tx[connection] = [rec]

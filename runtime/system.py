@@ -14,8 +14,10 @@ the worker.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,6 +92,8 @@ def load_factory(reference: str) -> SystemFactory:
     if not sep or not module_name or not attribute:
         raise InkproofError(f"--system {reference!r}: expected MODULE:FACTORY, e.g. "
                             "myapp.verify:build_system")
+    if os.getcwd() not in sys.path:  # like uvicorn: modules of the current folder load
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -117,9 +121,11 @@ class RedisBackend:
 
             self._fake_server = fakeredis.FakeServer()
         else:
-            self.client("inkproof-probe").close()  # fail fast, before anything starts
+            # Fail fast, before anything starts: a server that accepts but never answers
+            # must not hang the run either.
+            self.client("inkproof-probe", timeout=connect_timeout).close()
 
-    def client(self, name: str) -> redis.Redis:
+    def client(self, name: str, timeout: float = 10.0) -> redis.Redis:
         name = re.sub(r"[^A-Za-z0-9:._-]", "-", name)  # CLIENT SETNAME allows no spaces
         if self._fake_server is not None:
             import fakeredis
@@ -129,7 +135,7 @@ class RedisBackend:
         try:
             client = redis.Redis.from_url(self.url, decode_responses=True, client_name=name,
                                           socket_connect_timeout=self._timeout,
-                                          socket_timeout=10)
+                                          socket_timeout=timeout)
             client.ping()
         except (redis.RedisError, ValueError, OSError) as exc:
             raise ConnectionFailed(f"cannot reach Redis at {safe_url(self.url)}: "

@@ -76,6 +76,8 @@ class MonitorWitness:
         names = self._client_names()
         monitored: dict[str, list[str]] = {}
         for command in record:
+            if _handshake(command["command"].split(" ")):
+                continue
             address = f"{command.get('client_address')}:{command.get('client_port')}"
             name = names.get(address, "")
             if name.startswith(prefix) and name[len(prefix):] != HARNESS:
@@ -100,6 +102,14 @@ class MonitorWitness:
 
     def _client_names(self) -> dict[str, str]:
         return {client["addr"]: client.get("name", "") for client in self.client.client_list()}
+
+
+def _handshake(words: Sequence[str]) -> bool:
+    """Commands a connection sends by itself when it opens (not the application's)."""
+    verb = words[0].upper() if words else ""
+    second = words[1].upper() if len(words) > 1 else ""
+    return verb in ("HELLO", "AUTH", "SELECT", "READONLY") or (
+        verb == "CLIENT" and second in ("SETNAME", "SETINFO"))
 
 
 def _summary(words: Sequence[str]) -> str:

@@ -62,3 +62,21 @@ def only_problem(text: str | bytes) -> Problem:
     problems = problems_of(text)
     assert len(problems) == 1, "\n".join(map(str, problems))
     return problems[0]
+
+
+# ---- real servers (tests/servers.py): one of each per test session ----------------------
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    from tests.servers import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    from tests.servers import postgres_server
+
+    with postgres_server() as url:
+        yield url
