@@ -7,6 +7,7 @@ prints located messages on stderr and never a traceback.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -354,7 +355,9 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
     with Session(factory, Backends(redis_url, db_url, https)) as session:
         for path, flow in loaded:
             results.append(verify_flow(session, flow, source=str(path), system=system_name))
-    click.echo(reports.table(results, color=sys.stdout.isatty()), nl=False)
+    terminal = sys.stdout.isatty()
+    width = max(120, shutil.get_terminal_size((160, 40)).columns) if terminal else 160
+    click.echo(reports.table(results, width=width, color=terminal), nl=False)
     if json_path:
         text = json.dumps(reports.to_json(results), indent=2, ensure_ascii=False) + "\n"
         write_atomically(json_path, text.encode(), create_parent=True)

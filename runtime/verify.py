@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from inkproof.model import Flow, Property, Scenario
 from inkproof.runtime.events import Event
-from inkproof.runtime.harness import Session
-from inkproof.runtime.matching import ScenarioResult, legend_order, match_scenario
+from inkproof.runtime.harness import NotExercised, Session
+from inkproof.runtime.matching import ScenarioResult, Verdict, legend_order, match_scenario
 from inkproof.runtime.properties import PropertyVerdict, prove
 from inkproof.runtime.system import Timers
 
-PROVEN, MISSING, OUT_OF_ORDER, FORBIDDEN, NOT_EXERCISED = (
-    "proven", "missing", "out-of-order", "forbidden", "not-exercised")
+PROVEN, MISSING, OUT_OF_ORDER, FORBIDDEN, NOT_EXERCISED, NOT_RUN = (
+    "proven", "missing", "out-of-order", "forbidden", "not-exercised", "not-run")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class ArrowRow:
 
     arrow: str
     label: str
-    status: str  # proven | missing | out-of-order | forbidden | not-exercised
+    # proven | missing | out-of-order | forbidden | not-run (its scenario could not run) |
+    # not-exercised (no scenario lists it: fine for an optional arrow only)
+    status: str
     scenario: str = ""  # where it was proven, or where it failed
     evidence: str = ""
     optional: bool = False
@@ -98,7 +100,8 @@ def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioRe
     return match_scenario(flow, scenario, events)
 
 
-def _arrow_rows(flow: Flow, results: list[ScenarioResult]) -> tuple[ArrowRow, ...]:
+def _arrow_rows(flow: Flow, results: list[ScenarioResult],
+                reasons: dict[str, str]) -> tuple[ArrowRow, ...]:
     rows = []
     for arrow in flow.arrows:
         label = arrow.label.text
@@ -114,9 +117,12 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult]) -> tuple[ArrowRow, ..
                            f"must not happen, but did: {event.evidence}", arrow.optional)
         elif failed:
             scenario, verdict = failed
-            evidence = (f"expected {_expectation(flow, arrow.id)}"
-                        if verdict.event is None else
-                        f"seen too early: {verdict.event.evidence}")
+            if scenario in reasons:
+                evidence = f"scenario not run: {reasons[scenario]}"
+            elif verdict.event is None:
+                evidence = f"expected {_expectation(flow, arrow.id)}"
+            else:
+                evidence = f"seen too early: {verdict.event.evidence}"
             row = ArrowRow(arrow.id, label, verdict.status, scenario, evidence, arrow.optional)
         elif proven:
             scenario, verdict = proven
@@ -154,7 +160,14 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
     witness = session.witness
     disagreements_before = len(witness.disagreements) if witness else 0
     checked_before = witness.checked if witness else 0
-    results = [run_scenario(session, flow, s) for s in flow.scenarios]
+    results, reasons = [], {}
+    for scenario in flow.scenarios:
+        try:
+            results.append(run_scenario(session, flow, scenario))
+        except NotExercised as exc:  # e.g. the system has no deployment for its strategy
+            reasons[scenario.id] = str(exc)
+            results.append(ScenarioResult(scenario.id, tuple(
+                Verdict(arrow, NOT_RUN) for arrow in scenario.arrows)))
     verdicts: dict[Property, PropertyVerdict] = {}
     claims = []
     for kind, claim_id, text, prop in _claims(flow):
@@ -172,7 +185,7 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
     return FlowReport(
         flow=flow.id, title=flow.title.text, source=source, system=system,
         backends=session.describe(),
-        arrows=_arrow_rows(flow, results), claims=tuple(claims),
+        arrows=_arrow_rows(flow, results, reasons), claims=tuple(claims),
         undocumented=tuple(undocumented),
         legend=tuple((r.scenario, p) for r in results for p in legend_order(flow, r)),
         witness=tuple(str(d) for d in (witness.disagreements[disagreements_before:]

@@ -369,3 +369,69 @@ def test_the_cli_on_real_redis_and_postgresql_together(redis_url: str,
                       "--mutant", "publish-before-commit")
     assert result.returncode == 1
     assert "commit-first" in result.stdout and "✗ violated" in result.stdout
+
+
+# ---- the scenario steps that move time and crash the worker -------------------------------
+
+EXTRA_SCENARIOS = """\
+  - id: expiry
+    title: Once the TTL has run out, the next read misses and reads the database again
+    setup:
+      - request: "GET /item/{{ id }}"
+    steps:
+      - advance: ADVANCE
+      - request: "GET /item/{{ id }}"
+    arrows: [rest-request, cache-get, cache-reply, db-select, db-result, cache-fill, read-reply]
+  - id: redelivered
+    title: The worker crashes before acknowledging; the event comes again and is applied again
+    setup:
+      - request: "GET /item/{{ id }}"
+    steps:
+      - request: "PUT /item/{{ id }}"
+        json: {name: "Widget v2"}
+      - drain: worker
+      - redeliver: last
+    arrows: [write-request, db-commit, publish, read-reply, deliver, cache-delete, deliver,
+             cache-delete]
+"""
+
+
+def _with_extra_scenarios(advance: int):
+    text = SENIOR_PATH.read_text().rstrip("\n") + "\n" + EXTRA_SCENARIOS.replace(
+        "ADVANCE", str(advance))
+    return parse_flow(text, "extra.yaml")
+
+
+def test_advance_moves_the_clock_past_the_ttl() -> None:
+    assert verify(_with_extra_scenarios(advance=301)).ok
+    early = verify(_with_extra_scenarios(advance=100))  # the entry is still there: a hit
+    assert failing(early)["db-select"] == "missing"
+
+
+def test_redeliver_delivers_the_event_a_second_time() -> None:
+    flow = _with_extra_scenarios(advance=301)
+    redelivered = next(s for s in flow.scenarios if s.id == "redelivered")
+    with Session(build) as session:
+        from inkproof.runtime.verify import run_scenario
+
+        result = run_scenario(session, flow, redelivered)
+    assert result.ok
+    delivered = [v.event.evidence for v in result.verdicts if v.arrow == "deliver"]
+    assert delivered[0].startswith("XREADGROUP → ") and delivered[1].startswith("XAUTOCLAIM → ")
+    assert delivered[0].split("→ ")[1] == delivered[1].split("→ ")[1]  # the same message
+    lost = verify(flow, MUTANTS["ack-before-apply"].factory)
+    assert failing(lost)["deliver"] == "missing"
+
+
+def test_a_scenario_the_system_cannot_run_is_reported_not_crashed() -> None:
+    text = SENIOR_PATH.read_text().replace(
+        "  - id: key-versioning\n    name: Key-versioning tag\n    text: A version tag in the "
+        "key makes old entries unreachable\n    proves: key-versioning",
+        "  - id: key-versioning\n    name: Key-versioning tag\n    text: A version tag in the "
+        "key makes old entries unreachable\n    proves: cache-aside")
+    text = text.replace("    strategy: ttl-backstop\n", "    strategy: key-versioning\n")
+    report = verify(parse_flow(text, "odd.yaml"))
+    expire = next(a for a in report.arrows if a.arrow == "cache-expire")
+    assert expire.status == "not-run" and not expire.ok and not report.ok
+    assert expire.evidence == ("scenario not run: the reference system has no 'cache-aside' "
+                               "deployment")

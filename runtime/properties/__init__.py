@@ -66,6 +66,14 @@ class Probe:
             raise Violated(f"{self.read.request} answered {response.status_code}")
         return response.json()
 
+    def fill(self, run: Run) -> str:
+        """Read once, so the cache holds the item; returns the key the read asked for.
+        What the read did is taken from the record (not judged here)."""
+        self.get(run)
+        asked = [e for e in run.take() if e.kind == "redis" and e.tokens[:1] == ("GET",)]
+        self.require(bool(asked), "the read never asked the cache (no GET)")
+        return asked[0].tokens[1]
+
     def put(self, run: Run) -> dict[str, Any]:
         response = run.step(self.write)
         assert response is not None

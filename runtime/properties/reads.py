@@ -51,8 +51,7 @@ def cache_miss(probe: Probe) -> None:
 @check(Property.CACHE_HIT)
 def cache_hit(probe: Probe) -> None:
     with probe.run() as run:
-        probe.get(run)
-        run.take()
+        probe.fill(run)
         probe.get(run)
         _hit_without_database(probe, run.take())
 

@@ -18,8 +18,7 @@ def _commits(events: list[Event]) -> list[Event]:
 def publish_after_commit(probe: Probe) -> None:
     """Every invalidation event is published after the COMMIT of its write has ended."""
     with probe.run() as run:
-        probe.get(run)
-        run.take()
+        probe.fill(run)
         probe.put(run)
         events = run.take()
     commits, publishes = _commits(events), of_kind(events, "publish")
@@ -86,8 +85,7 @@ def eventual_consistency(probe: Probe) -> None:
 @check(Property.DELETE_ON_WRITE)
 def delete_on_write(probe: Probe) -> None:
     with probe.run("delete-on-write") as run:
-        probe.get(run)
-        key = of_kind(run.take(), "redis", "GET")[0].tokens[1]
+        key = probe.fill(run)
         written = probe.put(run)
         run.drain()
         events = run.take()
@@ -106,8 +104,7 @@ def delete_on_write(probe: Probe) -> None:
 def write_through_refresh(probe: Probe) -> None:
     """Right after the commit — before any worker ran — the cache holds the new value."""
     with probe.run("write-through-refresh") as run:
-        probe.get(run)
-        key = of_kind(run.take(), "redis", "GET")[0].tokens[1]
+        key = probe.fill(run)
         written = probe.put(run)
         events = run.take()
         commits = _commits(events)
