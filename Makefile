@@ -14,7 +14,7 @@ demo: setup
 	$(BIN)/inkproof i18n check $(FLOWS)
 	$(BIN)/inkproof render $(FLOWS) --lang all --out output --layout-report output/layout-report.json
 	$(BIN)/inkproof render $(FLOWS) --out output/classic --style classic
-	$(BIN)/inkproof verify $(FLOWS) --json output/verification.json --junit output/verification.xml
+	$(BIN)/inkproof verify $(FLOWS) --https --json output/verification.json --junit output/verification.xml
 
 bench: setup
 	$(BIN)/python bench/render.py

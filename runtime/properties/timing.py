@@ -111,4 +111,4 @@ def idempotent_consumer(probe: Probe) -> None:
             f"{k}: {first.get(k, ('absent', ''))[1] or 'absent'} → "
             f"{second.get(k, ('absent', ''))[1] or 'absent'}" for k in changed))
     probe.note(f"state after the second delivery equals the state after the first "
-               f"({len(first)} keys compared)")
+               f"({len(first)} key{'s' if len(first) != 1 else ''} of this run compared)")
