@@ -65,8 +65,9 @@ class _Measured:
 
 
 def compose(flow: Flow, theme: Theme, size: tuple[int, int],
-            translate: Translate | None = None) -> Scene:
-    """Lay the whole flow out on a canvas of ``size`` pixels."""
+            translate: Translate | None = None, stamp: str | None = None) -> Scene:
+    """Lay the whole flow out on a canvas of ``size`` pixels; ``stamp`` ("verified" or
+    "unverified") adds the verification stamp of a published picture to the footer."""
     tr: Translate = translate or (lambda _context, label: label)
     width, height = size
     base = theme
@@ -136,8 +137,9 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     anchors = _anchors(placed)
     callouts = _place_callouts(flow, base, tr, anchors, obstacles, polylines,
                                Rect(m, header_bottom, width - 2 * m, footer_top - header_bottom))
+    stamped = (_stamp(base, tr, stamp, width, height),) if stamp else ()
     return Scene(width, height, title, subtitle, placed.lanes, placed.boxes, placed.arrows,
-                 notes_top.legend, (*callouts, *header_notes, *notes_top.notes),
+                 notes_top.legend, (*callouts, *header_notes, *notes_top.notes, *stamped),
                  description=_description(flow, tr), panels=notes_top.panels)
 
 
@@ -602,6 +604,29 @@ def _footer(flow: Flow, theme: Theme, tr: Translate, width: float) -> _Footer:
     s = theme.sizes
     inner = width - 2 * s.margin
     legend = _legend(flow, theme, tr, inner) if flow.legend else None
+    return _strategies(flow, theme, tr, inner, legend)
+
+
+def _stamp(theme: Theme, tr: Translate, stamp: str, width: float, height: float) -> NoteShape:
+    """The small "verified against a running system" stamp (or its warning twin) of a
+    published picture: one short line at the right of the bottom margin, so it takes no
+    room from the diagram."""
+    verified = stamp == "verified"
+    colour = theme.palette.write if verified else theme.palette.caution_stroke
+    block = _lay(tr, _chrome("chrome.verified" if verified else "chrome.unverified"),
+                 theme.style(max(theme.sizes.note - 3, MIN_TEXT_PX / theme.script.scale + 0.2),
+                             color=colour),
+                 width - 2 * theme.sizes.margin)
+    m = theme.sizes.margin
+    w, h = block.width + 22, block.height
+    rect = Rect(round(width - m - w, 2), round(height - h - 3, 2), round(w, 2), round(h, 2))
+    return NoteShape("stamp", f"stamp-{stamp}", rect,
+                     PlacedText("stamp.text", block, rect.x + 22, rect.y))
+
+
+def _strategies(flow: Flow, theme: Theme, tr: Translate, inner: float,
+                legend: LegendShape | None) -> _Footer:
+    s = theme.sizes
     if not flow.strategies:
         return _Footer(legend, (), ())
     y = legend.rect.bottom + 6 if legend else 0.0

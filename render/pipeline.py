@@ -53,6 +53,7 @@ class RenderOptions:
     style: str | None = None
     translate: Translate | None = None
     rtl_layout: str | None = None  # "mirror" or "keep"; default: the spec's style.rtl
+    stamp: str | None = None  # "verified" or "unverified": the footer stamp of publish
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
                         classic.render(flow, options.formats, options.translate), None)
     theme = WHITEBOARD.for_language(options.lang)
     try:
-        scene = compose(flow, theme, size, options.translate)
+        scene = compose(flow, theme, size, options.translate, options.stamp)
     except GlyphMissing as exc:
         raise exc.within(lang=options.lang) from None
     rtl = theme.script.rtl
@@ -101,7 +102,7 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
     if "png" in options.formats:
         files["png"] = to_png(svg, *size)
     meta = {"flow": flow.id, "lang": options.lang, "style": style, "seed": seed,
-            "inkproof": __version__}
+            "stamp": options.stamp, "inkproof": __version__}
     return Rendered(flow.id, options.lang, files, report.to_json(scene, meta, elements))
 
 

@@ -234,6 +234,29 @@ def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
     elif note.kind == "strategy":
         pen.rect("notes", note.id, note.rect, stroke=p.write, width=1.5, fill=p.box_fill,
                  roughness=1.0)
+    elif note.kind.startswith("stamp-"):
+        _stamp(pen, note, theme)
+
+
+def _stamp(pen: _Pen, note: NoteShape, theme: Theme) -> None:
+    """A hand-drawn tick (verified) or a warning bang (unverified) before the stamp text,
+    on the side the text leaves free (mirrored in right-to-left layouts)."""
+    p = theme.palette
+    verified = note.kind == "stamp-verified"
+    colour = p.write if verified else p.caution_stroke
+    left_gap = note.text.x - note.rect.x
+    x = note.rect.x + 2 if left_gap >= 16 else note.rect.right - 16
+    y = note.rect.y + note.rect.h / 2
+    if verified:
+        pen.line("notes", note.id, [(x, y), (x + 4, y + 4), (x + 12, y - 5)], stroke=colour,
+                 width=2.0, salt="tick", roughness=0.4)
+    else:
+        pen.ellipse("notes", note.id, (x + 6, y), 13, 13, stroke=colour, width=1.3,
+                    fill=None, salt="mark")
+        pen.line("notes", note.id, [(x + 6, y - 3), (x + 6, y + 1)], stroke=colour,
+                 width=1.6, salt="bang", roughness=0.3)
+        pen.ellipse("notes", note.id, (x + 6, y + 3.5), 1.8, 1.8, stroke=colour, width=1,
+                    fill=colour, salt="bang-dot", roughness=0.1)
 
 
 def _mark(pen: _Pen, note: NoteShape, colour: str, kind: str) -> None:

@@ -97,7 +97,7 @@ def test_update_creates_a_catalog_for_a_new_language(workspace: Path) -> None:
     spec = workspace / "spec" / "flows" / "redis-cache-invalidation.yaml"
     assert inkproof("i18n", "update", spec, "--lang", "it", cwd=workspace).returncode == 0
     result = inkproof("i18n", "check", spec, "--lang", "it", cwd=workspace)
-    assert result.returncode == 1 and "59 missing" in result.stdout
+    assert result.returncode == 1 and "61 missing" in result.stdout
 
 
 # ---- the guard ------------------------------------------------------------------------------

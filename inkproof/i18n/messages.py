@@ -17,6 +17,8 @@ from inkproof.model import Flow
 CHROME = {
     "chrome.legend": "Legend",
     "chrome.strategies": "Invalidation strategies",
+    "chrome.verified": "Verified against a running system",
+    "chrome.unverified": "Not verified against a running system",
 }
 
 
@@ -73,3 +75,10 @@ def messages(flow: Flow) -> Iterator[Message]:
     if flow.strategies:
         yield Message("chrome.strategies", CHROME["chrome.strategies"],
                       "Heading in front of the strategy chips.")
+    if flow.scenarios:
+        yield Message("chrome.verified", CHROME["chrome.verified"],
+                      "Small stamp at the bottom of a published picture whose flow was run "
+                      "and proven against real software (inkproof verify).")
+        yield Message("chrome.unverified", CHROME["chrome.unverified"],
+                      "Small warning stamp at the bottom of a published picture whose flow "
+                      "was NOT proven against real software.")
