@@ -12,9 +12,9 @@ setup:
 demo: setup
 	$(BIN)/inkproof check $(FLOWS)
 	$(BIN)/inkproof i18n check $(FLOWS)
-	$(BIN)/inkproof render $(FLOWS) --lang all --out output --layout-report output/layout-report.json
-	$(BIN)/inkproof render $(FLOWS) --out output/classic --style classic
 	$(BIN)/inkproof verify $(FLOWS) --https --json output/verification.json --junit output/verification.xml
+	$(BIN)/inkproof render $(FLOWS) --out output/classic --style classic
+	$(BIN)/inkproof publish $(FLOWS) --lang all --out output --https
 
 bench: setup
 	$(BIN)/python bench/render.py

@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,7 +19,7 @@ from inkproof import __version__, describe
 from inkproof.errors import InkproofError, Problem, SpecError, did_you_mean
 from inkproof.files import write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
-from inkproof.loader import load_flow
+from inkproof.loader import load_flow, spec_files
 from inkproof.model import Flow
 from inkproof.schema import json_schema_text
 
@@ -40,6 +41,11 @@ def _load_all(paths: Iterable[Path]) -> tuple[list[tuple[Path, Flow]], int]:
     """Load every spec, printing problems as they come; return the flows and failure count."""
     loaded: list[tuple[Path, Flow]] = []
     failures = 0
+    paths = spec_files(paths)
+    if not paths:
+        click.echo("inkproof: no spec files found (a spec is a .yaml file with "
+                   "`inkproof: 1`)", err=True)
+        failures += 1
     for path in paths:
         try:
             loaded.append((path, load_flow(path)))
@@ -62,7 +68,7 @@ def _load_all(paths: Iterable[Path]) -> tuple[list[tuple[Path, Flow]], int]:
 
 
 SPEC_ARGUMENT = click.argument("specs", nargs=-1, required=True,
-                               type=click.Path(dir_okay=False, path_type=Path))
+                               type=click.Path(path_type=Path))  # a folder: its specs
 
 
 @cli.command()
@@ -303,19 +309,58 @@ def _list_mutants(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     ctx.exit(0)
 
 
+def verification_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options saying what to verify against, shared by verify and publish."""
+    for option in reversed([
+        click.option("--redis", "redis_url", metavar="URL",
+                     help="A real Redis server (redis://127.0.0.1:6379/0). Default: embedded "
+                          "fakeredis. Only keys under a fresh inkproof:<run>: prefix are "
+                          "written."),
+        click.option("--db", "db_url", metavar="URL",
+                     help="A PostgreSQL database (postgresql://user@127.0.0.1/db). Default: "
+                          "SQLite."),
+        click.option("--https", is_flag=True, help="Serve the API over HTTPS with a "
+                                                   "throwaway certificate."),
+        click.option("--system", "system_ref", metavar="MODULE:FACTORY",
+                     help="Verify your own system: FACTORY(wiring) returns it."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url: str | None,
+                  https: bool, system_ref: str | None, mutant: str | None = None) -> list[Any]:
+    """Verify every loaded flow in one session; the FlowReports, in order."""
+    from inkproof.runtime.harness import Backends, Session
+    from inkproof.runtime.reference.mutants import MUTANTS
+    from inkproof.runtime.reference.system import build
+    from inkproof.runtime.system import load_factory
+    from inkproof.runtime.verify import verify_flow
+
+    if mutant:
+        factory, system_name = MUTANTS[mutant].factory, f"mutant {mutant}"
+    elif system_ref:
+        factory, system_name = load_factory(system_ref), system_ref
+    else:
+        factory, system_name = build, "reference"
+    with Session(factory, Backends(redis_url, db_url, https)) as session:
+        return [verify_flow(session, flow, source=str(path), system=system_name)
+                for path, flow in loaded]
+
+
+def _print_table(results: list[Any]) -> None:
+    from inkproof.runtime import report as reports
+
+    terminal = sys.stdout.isatty()
+    width = max(120, shutil.get_terminal_size((160, 40)).columns) if terminal else 160
+    click.echo(reports.table(results, width=width, color=terminal), nl=False)
+
+
 @cli.command()
 @SPEC_ARGUMENT
-@click.option("--redis", "redis_url", metavar="URL",
-              help="A real Redis server (redis://127.0.0.1:6379/0). Default: embedded "
-                   "fakeredis. Only keys under a fresh inkproof:<run>: prefix are written.")
-@click.option("--db", "db_url", metavar="URL",
-              help="A PostgreSQL database (postgresql://user@127.0.0.1/db). Default: SQLite.")
-@click.option("--https", is_flag=True, help="Serve the API over HTTPS with a throwaway "
-                                            "certificate.")
+@verification_options
 @click.option("--mutant", metavar="NAME", help="Verify a broken variant of the reference "
                                                "system instead (see --list-mutants).")
-@click.option("--system", "system_ref", metavar="MODULE:FACTORY",
-              help="Verify your own system: FACTORY(wiring) returns it.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the report as JSON.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -323,7 +368,7 @@ def _list_mutants(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--list-mutants", is_flag=True, expose_value=False, is_eager=True,
               callback=_list_mutants, help="List the mutants and exit.")
 def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, https: bool,
-           mutant: str | None, system_ref: str | None, json_path: Path | None,
+           system_ref: str | None, mutant: str | None, json_path: Path | None,
            junit_path: Path | None) -> None:
     """Run each flow's scenarios against a running system; prove every arrow and claim.
 
@@ -331,11 +376,7 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
     Exit 0 when everything is proven, 1 on drift, 2 on usage, spec or connection errors.
     """
     from inkproof.runtime import report as reports
-    from inkproof.runtime.harness import Backends, Session
     from inkproof.runtime.reference.mutants import MUTANTS
-    from inkproof.runtime.reference.system import build
-    from inkproof.runtime.system import load_factory
-    from inkproof.runtime.verify import verify_flow
 
     if mutant and system_ref:
         raise click.UsageError("--mutant and --system exclude each other")
@@ -345,19 +386,8 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
-    if mutant:
-        factory, system_name = MUTANTS[mutant].factory, f"mutant {mutant}"
-    elif system_ref:
-        factory, system_name = load_factory(system_ref), system_ref
-    else:
-        factory, system_name = build, "reference"
-    results = []
-    with Session(factory, Backends(redis_url, db_url, https)) as session:
-        for path, flow in loaded:
-            results.append(verify_flow(session, flow, source=str(path), system=system_name))
-    terminal = sys.stdout.isatty()
-    width = max(120, shutil.get_terminal_size((160, 40)).columns) if terminal else 160
-    click.echo(reports.table(results, width=width, color=terminal), nl=False)
+    results = _verify_flows(loaded, redis_url, db_url, https, system_ref, mutant)
+    _print_table(results)
     if json_path:
         text = json.dumps(reports.to_json(results), indent=2, ensure_ascii=False) + "\n"
         write_atomically(json_path, text.encode(), create_parent=True)
@@ -365,6 +395,82 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
         write_atomically(junit_path, reports.to_junit(results), create_parent=True)
     if not all(r.ok for r in results):
         sys.exit(EXIT_DRIFT)
+
+
+@cli.command()
+@SPEC_ARGUMENT
+@click.option("--out", "out", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of the set.")
+@click.option("--lang", default="all", show_default=True,
+              help="Languages: 'all' (English and every catalog) or a comma list.")
+@verification_options
+@click.option("--allow-unverified", is_flag=True,
+              help="Publish a drifted flow anyway, its pictures stamped 'not verified'.")
+@click.option("-j", "--jobs", "jobs_count", type=click.IntRange(1, 64),
+              help="Processes for rendering (default: one per core).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (for CI).")
+def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None,
+            db_url: str | None, https: bool, system_ref: str | None, allow_unverified: bool,
+            jobs_count: int | None, quiet: bool) -> None:
+    """Verify, then write the blog-ready set: SVG, PNG, WebP, social card and alt text per
+    flow and language, manifest.json and a static index.html gallery.
+
+    A flow that does not verify is refused (exit 1, nothing changed) unless
+    --allow-unverified. Pictures whose inputs did not change are kept, not rendered again.
+    The new set replaces the old one only once it is complete.
+    """
+    from inkproof.i18n.catalog import translator_for
+    from inkproof.publish.site import FlowToPublish
+
+    loaded, failures = _load_all(specs)
+    if failures:
+        sys.exit(EXIT_SPEC_ERROR)
+    languages = {flow.id: _languages(path, flow, lang) for path, flow in loaded}
+    for path, flow in loaded:  # a missing or broken catalog fails before any work starts
+        for code in languages[flow.id]:
+            translator_for(path, flow, code)
+    results = _verify_flows(loaded, redis_url, db_url, https, system_ref)
+    drifted = [r for r in results if not r.ok]
+    if drifted and not allow_unverified:
+        _print_table(drifted)
+        click.echo("inkproof: not published — " + ", ".join(r.flow for r in drifted)
+                   + " drifted from the running system (fix the spec or the system, or pass "
+                   "--allow-unverified to publish stamped 'not verified'); nothing in "
+                   f"{out} was changed", err=True)
+        sys.exit(EXIT_DRIFT)
+    if not quiet:
+        from inkproof.runtime.report import summary
+
+        for result in results:
+            click.echo(summary(result))
+    flows = [FlowToPublish(path, flow, tuple(languages[flow.id]), result)
+             for (path, flow), result in zip(loaded, results, strict=True)]
+    done = _publish_with_progress(flows, out, jobs_count, quiet)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not quiet:
+        click.echo(f"published {out}/: {len(done.rendered)} picture(s) rendered, "
+                   f"{len(done.kept)} unchanged; {len(done.files)} files, manifest.json, "
+                   "index.html")
+    if drifted:
+        click.echo("warning: published unverified: " + ", ".join(r.flow for r in drifted),
+                   err=True)
+
+
+def _publish_with_progress(flows: list[Any], out: Path, jobs: int | None,
+                           quiet: bool) -> Any:
+    from inkproof.publish.site import publish as publish_set
+
+    if quiet or not sys.stderr.isatty():
+        return publish_set(flows, out, jobs=jobs)
+    from rich.progress import Progress
+
+    total = sum(len(f.languages) for f in flows)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("rendering", total=total)
+        return publish_set(flows, out, jobs=jobs,
+                           progress=lambda name: bar.update(task, advance=1,
+                                                            description=name))
 
 
 def main() -> None:

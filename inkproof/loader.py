@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Iterable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -20,6 +21,28 @@ from inkproof.checks import check_references
 from inkproof.errors import Problem, SpecError, did_you_mean
 from inkproof.model import FORMAT_VERSION, Flow
 from inkproof.yamlsource import Path, Positions, read_yaml
+
+_SPEC_MARKER = re.compile(r"^inkproof:\s*1\b", re.MULTILINE)
+
+
+def is_spec_file(path: FsPath) -> bool:
+    """Whether a YAML file is an inkproof spec (has ``inkproof: 1`` near the top)."""
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", "replace")
+    return bool(_SPEC_MARKER.search(head))
+
+
+def spec_files(paths: Iterable[FsPath]) -> list[FsPath]:
+    """The given files, with each folder replaced by the spec files directly inside it."""
+    found: list[FsPath] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if is_spec_file(p))
+        else:
+            found.append(path)
+    return found
 
 
 def load_flow(path: str | FsPath) -> Flow:

@@ -73,13 +73,13 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     base = theme
     m = base.sizes.margin
     # ---- header -------------------------------------------------------------------------
-    title = PlacedText("title", _lay(tr, ("flow.title", flow.title),
+    title = PlacedText("title", lay_label(tr, ("flow.title", flow.title),
                                             base.style(base.sizes.title, bold=True),
                                             width - 2 * m), m, m - 6)
     bottom = title.rect.bottom
     subtitle = None
     if flow.subtitle:
-        subtitle = PlacedText("subtitle", _lay(tr, ("flow.subtitle", flow.subtitle),
+        subtitle = PlacedText("subtitle", lay_label(tr, ("flow.subtitle", flow.subtitle),
             base.style(base.sizes.subtitle, color=base.palette.muted), width - 2 * m),
             m, bottom + 2)
         bottom = subtitle.rect.bottom
@@ -137,13 +137,13 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     anchors = _anchors(placed)
     callouts = _place_callouts(flow, base, tr, anchors, obstacles, polylines,
                                Rect(m, header_bottom, width - 2 * m, footer_top - header_bottom))
-    stamped = (_stamp(base, tr, stamp, width, height),) if stamp else ()
+    stamped = (stamp_note(base, tr, stamp, width, height),) if stamp else ()
     return Scene(width, height, title, subtitle, placed.lanes, placed.boxes, placed.arrows,
                  notes_top.legend, (*callouts, *header_notes, *notes_top.notes, *stamped),
-                 description=_description(flow, tr), panels=notes_top.panels)
+                 description=picture_description(flow, tr), panels=notes_top.panels)
 
 
-def _lay(tr: Translate, key: tuple[str, Label], style: TextStyle,
+def lay_label(tr: Translate, key: tuple[str, Label], style: TextStyle,
          max_width: float = float("inf")) -> TextBlock:
     """Translate and lay out one element's text; a missing glyph names the element."""
     context, label = key
@@ -198,9 +198,9 @@ def _measure(flow: Flow, theme: Theme, tr: Translate,
     text_x = pad + icon + px(8)
     text_w = box_w - text_x - pad
     for box in flow.boxes:
-        name = _lay(tr, (f"box.{box.id}.name", box.name),
+        name = lay_label(tr, (f"box.{box.id}.name", box.name),
                            theme.style(s.box_name, bold=True), text_w)
-        role = _lay(tr, (f"box.{box.id}.role", box.role),
+        role = lay_label(tr, (f"box.{box.id}.role", box.role),
                            theme.style(s.box_role, color=theme.palette.muted), text_w)
         boxes[box.id] = (PlacedText(f"box.{box.id}.name", name, text_x, pad),
                          PlacedText(f"box.{box.id}.role", role, text_x,
@@ -217,7 +217,7 @@ def _measure(flow: Flow, theme: Theme, tr: Translate,
     badge_d = px(s.badge * 1.55)
     for arrow in flow.arrows:
         style = theme.style(s.arrow_label, color=theme.palette.ink)
-        block = _lay(tr, (f"arrow.{arrow.id}.label", arrow.label), style,
+        block = lay_label(tr, (f"arrow.{arrow.id}.label", arrow.label), style,
                             px(s.label_max_width) * shape[1])
         numbers = flow.legend_numbers(arrow.id)
         badges_w = len(numbers) * (badge_d + px(3))
@@ -229,14 +229,14 @@ def _measure(flow: Flow, theme: Theme, tr: Translate,
     lanes: dict[str, tuple[PlacedText, PlacedText | None, float, float]] = {}
     lane_w = box_w
     for lane in flow.lanes:
-        title = _lay(tr, (f"lane.{lane.id}.title", lane.title),
+        title = lay_label(tr, (f"lane.{lane.id}.title", lane.title),
                             theme.style(s.lane_title, bold=True, color=theme.palette.write),
                             lane_w)
         caption = None
         h = title.height
         w = title.width
         if lane.caption:
-            block = _lay(tr, (f"lane.{lane.id}.caption", lane.caption),
+            block = lay_label(tr, (f"lane.{lane.id}.caption", lane.caption),
                                 theme.style(s.lane_caption, color=theme.palette.muted), lane_w)
             caption = PlacedText(f"lane.{lane.id}.caption", block, 0, title.height + px(1))
             h += px(1) + block.height
@@ -607,13 +607,13 @@ def _footer(flow: Flow, theme: Theme, tr: Translate, width: float) -> _Footer:
     return _strategies(flow, theme, tr, inner, legend)
 
 
-def _stamp(theme: Theme, tr: Translate, stamp: str, width: float, height: float) -> NoteShape:
+def stamp_note(theme: Theme, tr: Translate, stamp: str, width: float, height: float) -> NoteShape:
     """The small "verified against a running system" stamp (or its warning twin) of a
     published picture: one short line at the right of the bottom margin, so it takes no
     room from the diagram."""
     verified = stamp == "verified"
     colour = theme.palette.write if verified else theme.palette.caution_stroke
-    block = _lay(tr, _chrome("chrome.verified" if verified else "chrome.unverified"),
+    block = lay_label(tr, _chrome("chrome.verified" if verified else "chrome.unverified"),
                  theme.style(max(theme.sizes.note - 3, MIN_TEXT_PX / theme.script.scale + 0.2),
                              color=colour),
                  width - 2 * theme.sizes.margin)
@@ -630,13 +630,13 @@ def _strategies(flow: Flow, theme: Theme, tr: Translate, inner: float,
     if not flow.strategies:
         return _Footer(legend, (), ())
     y = legend.rect.bottom + 6 if legend else 0.0
-    heading = PlacedText("strategies.heading", _lay(tr, _chrome("chrome.strategies"),
+    heading = PlacedText("strategies.heading", lay_label(tr, _chrome("chrome.strategies"),
         theme.style(s.note, bold=True, color=theme.palette.muted)), 12, y + 8)
     chip_x, chip_y = heading.rect.right + 12, y + 4
     row_bottom = chip_y
     notes = []
     for strategy in flow.strategies:
-        block = _lay(tr, (f"strategy.{strategy.id}.name", strategy.name),
+        block = lay_label(tr, (f"strategy.{strategy.id}.name", strategy.name),
                             theme.style(s.note, bold=True, color=theme.palette.write),
                             inner - 40)
         w, h = block.width + 16, block.height + 8
@@ -662,7 +662,7 @@ def _header_notes(flow: Flow, theme: Theme, tr: Translate, right: float, top: fl
         style = theme.style(theme.sizes.note - 0.5, bold=note.kind == "highlight",
                             color=theme.palette.muted if note.kind == "caution"
                             else theme.palette.ink)
-        block = _lay(tr, (f"note.{note.id}.text", note.text), style, free_width - 44)
+        block = lay_label(tr, (f"note.{note.id}.text", note.text), style, free_width - 44)
         w, h = block.width + 44, block.height + 14
         rect = Rect(round(right - w, 2), round(y, 2), round(w, 2), round(h, 2))
         notes.append(NoteShape(f"{note.kind}.{note.id}", note.kind, rect,
@@ -675,7 +675,7 @@ def _header_notes(flow: Flow, theme: Theme, tr: Translate, right: float, top: fl
 def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShape:
     """Numbered steps with their badges; long legends flow into two columns."""
     s, px = theme.sizes, theme.px
-    heading = PlacedText("legend.heading", _lay(tr, _chrome("chrome.legend"),
+    heading = PlacedText("legend.heading", lay_label(tr, _chrome("chrome.legend"),
         theme.style(s.legend_heading, bold=True)), 12, 6)
     radius = px(s.badge * 1.6) / 2
     columns = 2 if len(flow.legend) >= 5 else 1
@@ -689,7 +689,7 @@ def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShap
         if row == 0:
             y = top
         x = 12 + column * (column_w + 16)
-        block = _lay(tr, (f"legend.{step.n}.text", step.text), theme.style(s.legend_item),
+        block = lay_label(tr, (f"legend.{step.n}.text", step.text), theme.style(s.legend_item),
                             column_w - 2 * radius - 8)
         middle = y + block.ascent - block.size * 0.32
         badges.append(_badge(f"legend.{step.n}.badge", step.n, (x + radius, middle), radius,
@@ -700,7 +700,7 @@ def _legend(flow: Flow, theme: Theme, tr: Translate, inner: float) -> LegendShap
     return LegendShape(Rect(0, 0, inner, bottom + 6), heading, tuple(badges), tuple(items))
 
 
-def _description(flow: Flow, tr: Translate) -> str:
+def picture_description(flow: Flow, tr: Translate) -> str:
     """The image's long description (SVG <desc>, alt text): the legend, in order."""
     parts = [tr("flow.title", flow.title).text + "."]
     parts += [f"{step.n}. {tr(f'legend.{step.n}.text', step.text).text}" for step in flow.legend]
