@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLOWS := $(wildcard spec/flows/*.yaml)
 
-.PHONY: setup demo test lint schema bench clean
+.PHONY: setup demo test lint schema bench readme-images clean
 
 setup:
 	@bash scripts/setup
@@ -27,6 +27,12 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# The English pictures at the top of the README: published (verified, stamped), then copied.
+readme-images: setup
+	$(BIN)/inkproof publish $(FLOWS) --lang en --out build/readme --quiet
+	for flow in $(basename $(notdir $(FLOWS))); do \
+	  cp build/readme/$$flow/en.png docs/images/$$flow.png; done
 
 # Regenerate the published JSON Schema after changing inkproof/model.py.
 schema: setup

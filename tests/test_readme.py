@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from inkproof import parse_flow
 from tests.conftest import ROOT
@@ -28,3 +29,15 @@ def test_readme_lists_every_icon_and_property() -> None:
 
     for value in [*Icon, *Property]:
         assert f"`{value.value}`" in README, value
+
+
+def test_readme_pictures_are_the_current_published_english_pictures() -> None:
+    from inkproof.publish.assets import PictureJob, make_picture
+
+    shown = re.findall(r'<img src="(docs/images/[^"]+\.png)"', README)
+    assert shown == ["docs/images/redis-cache-invalidation.png",
+                     "docs/images/redis-cache-invalidation-beginner.png"]
+    for path in shown:
+        spec = ROOT / "spec" / "flows" / (Path(path).stem + ".yaml")
+        fresh = make_picture(PictureJob(spec, "en", "verified")).files["png"]
+        assert (ROOT / path).read_bytes() == fresh, f"{path} is stale: run make readme-images"
