@@ -20,6 +20,7 @@ bench: setup
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/i18n.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/publish.py
 
 test: setup
 	$(BIN)/ruff check .
