@@ -4,9 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLOWS := $(wildcard spec/flows/*.yaml)
 
-.PHONY: setup demo test lint schema bench readme-images clean
+.PHONY: setup lock demo test lint schema bench readme-images clean
 
 setup:
+	@bash scripts/setup
+
+# Refresh deps/requirements.lock from pyproject.toml and deps/tools.in (newest releases that
+# fit, with hashes, for every platform and Python >= 3.11); scripts/setup then installs it.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml deps/tools.in --extra dev --generate-hashes \
+	  --universal --python-version 3.11 --no-header --quiet -o deps/requirements.lock
 	@bash scripts/setup
 
 demo: setup

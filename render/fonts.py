@@ -34,8 +34,15 @@ class FontSource:
     family: str
     weight: int = 400
     path: str | None = None
-    install: str = ""
+    debian: str | None = None  # the Debian package of ``path``; None: a PyPI fontpkg
     index: int = 0
+
+    @property
+    def install(self) -> str:
+        """What to install when the face is missing."""
+        if self.debian:
+            return f"the Debian package {self.debian}"
+        return f"the PyPI package fontpkg-{self.family}"
 
     def locate(self) -> Path:
         if self.path is not None:
@@ -49,7 +56,7 @@ class FontSource:
             return Path(fontpkg.path(self.family, self.weight))
         except Exception:  # fontpkg raises its own errors, and ImportError if absent
             raise FontMissing(f"font '{self.family}' ({self.weight}) is not installed — "
-                              f"install {self.install or 'fontpkg-' + self.family} "
+                              f"install {self.install} "
                               "(`make setup` does)") from None
 
 
@@ -89,7 +96,7 @@ def face(source: FontSource) -> Face:
 
 def _debian(family: str, path: str, package: str, weight: int = 400,
             index: int = 0) -> FontSource:
-    return FontSource(family, weight, path, f"the Debian package {package}", index)
+    return FontSource(family, weight, path, package, index)
 
 
 # Handwriting first, then faces that cover what it lacks (arrows, dashes, symbols).
@@ -152,10 +159,10 @@ _BY_LANGUAGE: dict[str, Script] = {
                        _debian("Noto Sans CJK SC", _CJK.format("Bold"), "fonts-noto-cjk", 700,
                                index=2), *HAND_BOLD),
                       cjk_breaks=True),
-    "ko": Script((_debian("Nanum Barun Pen", _NANUM.format("R"), "fonts-nanum"),
+    "ko": Script((_debian("Nanum Barun Pen", _NANUM.format("R"), "fonts-nanum-extra"),
                   _debian("Noto Sans CJK KR", _CJK.format("Regular"), "fonts-noto-cjk",
                           index=1), *HAND),
-                 (_debian("Nanum Barun Pen", _NANUM.format("B"), "fonts-nanum", 700),
+                 (_debian("Nanum Barun Pen", _NANUM.format("B"), "fonts-nanum-extra", 700),
                   _debian("Noto Sans CJK KR", _CJK.format("Bold"), "fonts-noto-cjk", 700,
                           index=1), *HAND_BOLD),
                  scale=1.15),  # Nanum Barun Pen draws Hangul small for its em

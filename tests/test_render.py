@@ -217,10 +217,10 @@ def test_missing_dot_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_missing_font_says_what_to_install() -> None:
-    with pytest.raises(FontMissing, match="install fontpkg-no-such-hand"):
+    with pytest.raises(FontMissing, match="install the PyPI package fontpkg-no-such-hand"):
         FontSource("no-such-hand").locate()
     with pytest.raises(FontMissing, match="install the Debian package fonts-x"):
-        FontSource("X", path="/nonexistent/x.ttf", install="the Debian package fonts-x").locate()
+        FontSource("X", path="/nonexistent/x.ttf", debian="fonts-x").locate()
 
 
 def test_uncovered_character_names_element_and_language() -> None:
