@@ -17,7 +17,7 @@ from inkproof.render.mirror import mirror
 from inkproof.render.raster import to_png
 from inkproof.render.scene import NoteShape, PlacedText, Scene
 from inkproof.render.sketch import sketch
-from inkproof.render.svg import to_svg
+from inkproof.render.svg import id_prefix, to_svg
 from inkproof.render.theme import Theme
 
 CARD_SIZE = (1200, 630)
@@ -65,7 +65,7 @@ def render_card(flow: Flow, theme: Theme, translate: Translate, stamp: str | Non
     """The card as PNG bytes (deterministic for the same inputs)."""
     scene, spot = compose_card(flow, theme, translate, stamp)
     svg = to_svg(scene, sketch(scene, theme, seed), theme, lang,
-                 "rtl" if theme.script.rtl else "ltr")
+                 "rtl" if theme.script.rtl else "ltr", ids=id_prefix(flow.id, lang, "card"))
     data = base64.b64encode(picture_png).decode("ascii")
     frame = (f'<rect x="{spot.x + 4}" y="{spot.y + 6}" width="{spot.w}" height="{spot.h}" '
              f'rx="6" fill="{theme.palette.grid}"/>'

@@ -3,7 +3,8 @@
 For docs sites that want a conventional diagram. diagrams gives every node a random id and
 writes files into the working folder; here ids come from the spec (``nodeid=``), nothing
 touches the disk, and image references are inlined, so the output is deterministic and
-self-contained. Icons are generic/on-prem ones only: no cloud-vendor logos.
+self-contained. Icons are generic/on-prem ones only: no cloud-vendor logos. Graphviz's ids
+(``graph0``, ``node3``) get the picture's prefix, so the SVG can be inlined beside others.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from inkproof.labels import Label
 from inkproof.model import Flow, Icon
+from inkproof.render.svg import prefix_ids
 from inkproof.render.theme import WHITEBOARD
 
 _PALETTE = WHITEBOARD.palette
@@ -83,14 +85,17 @@ def build(flow: Flow, translate: Callable[[str, Label], Label] | None = None) ->
 
 
 def render(flow: Flow, formats: Sequence[str],
-           translate: Callable[[str, Label], Label] | None = None) -> dict[str, bytes]:
+           translate: Callable[[str, Label], Label] | None = None, *,
+           ids: str) -> dict[str, bytes]:
+    """PNG and/or SVG of the flow; ``ids`` (see :func:`~inkproof.render.svg.id_prefix`)
+    starts every id of the SVG."""
     diagram = build(flow, translate)
     dot = diagram.dot  # type: ignore[attr-defined]
     files: dict[str, bytes] = {}
     if "png" in formats:
         files["png"] = dot.pipe(format="png", quiet=True)
     if "svg" in formats:
-        files["svg"] = _inline_images(dot.pipe(format="svg", quiet=True))
+        files["svg"] = prefix_ids(_inline_images(dot.pipe(format="svg", quiet=True)), ids)
     return files
 
 

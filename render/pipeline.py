@@ -22,7 +22,7 @@ from inkproof.render.compose import Translate, compose
 from inkproof.render.mirror import mirror
 from inkproof.render.raster import to_png
 from inkproof.render.sketch import sketch
-from inkproof.render.svg import to_svg
+from inkproof.render.svg import id_prefix, to_svg
 from inkproof.render.text import GlyphMissing
 from inkproof.render.theme import WHITEBOARD
 
@@ -81,7 +81,8 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
         from inkproof.render import classic
 
         return Rendered(flow.id, options.lang,
-                        classic.render(flow, options.formats, options.translate), None)
+                        classic.render(flow, options.formats, options.translate,
+                                       ids=id_prefix(flow.id, options.lang, "classic")), None)
     theme = WHITEBOARD.for_language(options.lang)
     try:
         scene = compose(flow, theme, size, options.translate, options.stamp)
@@ -95,7 +96,7 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
     if findings:
         raise IllegibleLayout(flow.id, options.lang, findings)
     svg = to_svg(scene, sketch(scene, theme, seed), theme, options.lang,
-                 "rtl" if rtl else "ltr")
+                 "rtl" if rtl else "ltr", ids=id_prefix(flow.id, options.lang))
     files: dict[str, bytes] = {}
     if "svg" in options.formats:
         files["svg"] = svg
@@ -118,7 +119,12 @@ def output_path(out: Path, flow_id: str, lang: str, fmt: str) -> Path:
     return target
 
 
+def output_files(out: Path, results: Sequence[Rendered]) -> list[tuple[Path, bytes]]:
+    """Every (path, data) of every result under ``out``."""
+    return [(output_path(out, r.flow_id, r.lang, fmt), data)
+            for r in results for fmt, data in r.files.items()]
+
+
 def write_outputs(out: Path, results: Sequence[Rendered]) -> list[Path]:
     """Write every file of every result, all or nothing."""
-    return write_all([(output_path(out, r.flow_id, r.lang, fmt), data)
-                      for r in results for fmt, data in r.files.items()])
+    return write_all(output_files(out, results))

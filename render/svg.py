@@ -4,10 +4,16 @@ Text is drawn as glyph outlines (shared ``<defs>``, one ``<use>`` per glyph) so 
 renderer shows exactly the shaped text; each text keeps its words in ``aria-label`` and
 ``<title>`` for search engines and screen readers. The document is built with ElementTree,
 which escapes every label: a box named ``<script>`` stays text.
+
+Every ``id`` starts with a prefix naming the picture (:func:`id_prefix`): ids of SVGs inlined
+in one HTML page share the page's namespace, so without it the second picture's ``<use>``
+elements would draw the first picture's glyphs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
@@ -23,6 +29,42 @@ _LAYER_ORDER = ("lanes", "arrows", "boxes", "icons", "labels", "badges", "panels
                 "legend")
 
 
+
+
+def id_prefix(flow_id: str, lang: str, variant: str = "") -> str:
+    """The prefix of every id of one picture, unique to its flow, language and variant.
+
+    Pictures inlined in one HTML page share one id space: without a prefix, the second
+    picture's ``<use href="#g0-12">`` draws the first one's glyph. The prefix is a short
+    digest (``i3fa9c21b_``) rather than the readable ``<flow>_<lang>_``: every glyph
+    reference carries it, and the long form made SVGs a quarter larger. A variant
+    (``classic``, ``card``) keeps two drawings of one flow and language apart. It starts
+    with a letter, so every id is an XML NCName.
+    """
+    digest = hashlib.sha256("\0".join((flow_id, lang, variant)).encode()).hexdigest()
+    return f"i{digest[:8]}_"
+
+
+def prefix_ids(svg: bytes, prefix: str) -> bytes:
+    """Put ``prefix`` before every id of a foreign SVG (Graphviz's) and every reference to one.
+
+    Only markup is rewritten (``id="…"``, ``href="#…"``, ``xlink:href="#…"``, ``url(#…)`` in
+    tags); text between tags stays as it is. Graphviz escapes ``<``, ``>`` and ``"`` inside
+    attribute values, so a tag ends at the first ``>``.
+    """
+    token = prefix.encode()
+
+    def insert(match: re.Match[bytes]) -> bytes:
+        return match.group(1) + token
+
+    def tag(match: re.Match[bytes]) -> bytes:
+        text = re.sub(rb'(\sid=")', insert, match.group(0))
+        text = re.sub(rb'(\s(?:xlink:)?href="#)', insert, text)
+        return re.sub(rb"(url\(#)", insert, text)
+
+    return re.sub(rb"<[A-Za-z][^>]*>", tag, svg)
+
+
 def _num(value: float) -> str:
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -31,7 +73,8 @@ def _num(value: float) -> str:
 class _Glyphs:
     """Glyph outlines used by the document, each defined once."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
         self.ids: dict[tuple[str, int], str] = {}
         self.faces: dict[str, int] = {}
 
@@ -39,7 +82,7 @@ class _Glyphs:
         key = (source_key, glyph_id)
         if key not in self.ids:
             index = self.faces.setdefault(source_key, len(self.faces))
-            self.ids[key] = f"g{index}-{glyph_id}"
+            self.ids[key] = f"{self.prefix}g{index}-{glyph_id}"
         return self.ids[key]
 
 
@@ -60,27 +103,30 @@ def texts_by_layer(scene: Scene) -> dict[str, list[PlacedText]]:
 
 
 def to_svg(scene: Scene, strokes: Iterable[Stroke], theme: Theme, lang: str = "en",
-           direction: str = "ltr") -> bytes:
-    """The SVG document as UTF-8 bytes (deterministic for the same inputs)."""
+           direction: str = "ltr", *, ids: str) -> bytes:
+    """The SVG document as UTF-8 bytes (deterministic for the same inputs).
+
+    ``ids`` (from :func:`id_prefix`) starts every id, so pictures can share an HTML page.
+    """
     root = ET.Element(f"{{{SVG_NS}}}svg", {
         "width": str(scene.width), "height": str(scene.height),
         "viewBox": f"0 0 {scene.width} {scene.height}", "role": "img",
-        "aria-labelledby": "inkproof-title inkproof-desc", "lang": lang,
+        "aria-labelledby": f"{ids}title {ids}desc", "lang": lang,
         "direction": direction,
     })
-    title = ET.SubElement(root, "title", {"id": "inkproof-title"})
+    title = ET.SubElement(root, "title", {"id": f"{ids}title"})
     title.text = scene.title.block.text
-    desc = ET.SubElement(root, "desc", {"id": "inkproof-desc"})
+    desc = ET.SubElement(root, "desc", {"id": f"{ids}desc"})
     desc.text = scene.description
     defs = ET.SubElement(root, "defs")
-    _background(root, scene, theme)
-    glyphs = _Glyphs()
+    _background(root, scene, theme, ids)
+    glyphs = _Glyphs(ids)
     by_layer: dict[str, list[Stroke]] = {}
     for stroke in strokes:
         by_layer.setdefault(stroke.layer, []).append(stroke)
     texts = texts_by_layer(scene)
     for layer in _LAYER_ORDER:
-        group = ET.SubElement(root, "g", {"id": f"layer-{layer}"})
+        group = ET.SubElement(root, "g", {"id": f"{ids}layer-{layer}"})
         for stroke in by_layer.get(layer, []):
             _path(group, stroke)
         for text in texts[layer]:
@@ -106,7 +152,7 @@ def _sources(scene: Scene) -> list[object]:
     return list(seen.values())
 
 
-def _background(root: ET.Element, scene: Scene, theme: Theme) -> None:
+def _background(root: ET.Element, scene: Scene, theme: Theme, ids: str) -> None:
     p = theme.palette
     ET.SubElement(root, "rect", {"width": str(scene.width), "height": str(scene.height),
                                  "fill": p.background})
@@ -114,7 +160,7 @@ def _background(root: ET.Element, scene: Scene, theme: Theme) -> None:
     lines = [f"M{x} 0V{scene.height}" for x in range(step, scene.width, step)]
     lines += [f"M0 {y}H{scene.width}" for y in range(step, scene.height, step)]
     # Axis-aligned 1 px lines: crisp edges look sharper and rasterize ~30 ms faster.
-    ET.SubElement(root, "path", {"id": "grid", "d": "".join(lines), "stroke": p.grid,
+    ET.SubElement(root, "path", {"id": f"{ids}grid", "d": "".join(lines), "stroke": p.grid,
                                  "stroke-width": "1", "fill": "none",
                                  "shape-rendering": "crispEdges"})
 
