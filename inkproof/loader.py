@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from inkproof.checks import check_references
 from inkproof.errors import Problem, SpecError, did_you_mean
 from inkproof.model import FORMAT_VERSION, Flow
-from inkproof.yamlsource import Path, Positions, read_yaml
+from inkproof.yamlsource import Path, Positions, read_spec_bytes, read_yaml
 
 _SPEC_MARKER = re.compile(r"^inkproof:\s*1\b", re.MULTILINE)
 
@@ -47,12 +47,7 @@ def spec_files(paths: Iterable[FsPath]) -> list[FsPath]:
 
 def load_flow(path: str | FsPath) -> Flow:
     """Read, validate and build the flow in ``path``. Raises SpecError listing all mistakes."""
-    path = FsPath(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError([Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    return parse_flow(raw, str(path))
+    return parse_flow(read_spec_bytes(path), str(path))
 
 
 def parse_flow(text: str | bytes, file: str = "<spec>") -> Flow:

@@ -10,17 +10,20 @@ blow up when expanded.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from inkproof.errors import Problem, SpecError
+from inkproof.reading import read_bounded, too_large
 
 Path = tuple[str | int, ...]
 
 #: Largest spec file accepted, in bytes. A real flow is a few KiB.
 MAX_BYTES = 512 * 1024
+TOO_LARGE_HINT = "split the flow or remove generated content"
 #: Most YAML nodes visited while converting, counting every alias expansion again.
 MAX_NODES = 50_000
 #: Deepest nesting of mappings and sequences.
@@ -63,6 +66,11 @@ class Positions:
         return Problem(self.file, line, column, message, hint)
 
 
+def read_spec_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a spec file, refused before reading if it is not a small regular file."""
+    return read_bounded(path, MAX_BYTES, "file", TOO_LARGE_HINT)
+
+
 def read_yaml(text: str | bytes, file: str) -> tuple[Any, Positions]:
     """Parse one YAML document safely into dicts, lists and scalars, with positions.
 
@@ -70,8 +78,7 @@ def read_yaml(text: str | bytes, file: str) -> tuple[Any, Positions]:
     """
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > MAX_BYTES:
-        raise SpecError([Problem(file, 1, 1, f"file is {size:,} bytes; the limit is "
-                                 f"{MAX_BYTES:,}", "split the flow or remove generated content")])
+        raise too_large(file, size, MAX_BYTES, "file", TOO_LARGE_HINT)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
