@@ -218,3 +218,31 @@ def test_update_keeps_the_catalogs_plural_forms() -> None:
     existing.mime_headers = [("Plural-Forms", rule)]
     assert f'"Plural-Forms: {rule}\\n"'.encode() in catalog.dump(
         catalog.update(existing, flow, "de"))
+
+
+def _checkout_with_glossary(tmp_path: Path) -> Path:
+    (tmp_path / "spec" / "flows").mkdir(parents=True)
+    spec = tmp_path / "spec" / "flows" / FLOWS[0].name
+    shutil.copy(FLOWS[0], spec)
+    shutil.copytree(ROOT / "spec" / "locales" / "de", tmp_path / "spec" / "locales" / "de")
+    return tmp_path / "spec" / "glossary.yaml"
+
+
+def test_a_glossary_is_read_like_a_spec(tmp_path: Path) -> None:
+    glossary = _checkout_with_glossary(tmp_path)
+    spec = glossary.parent / "flows" / FLOWS[0].name
+    os.mkfifo(glossary)
+    refused(inkproof("i18n", "check", spec, "--lang", "de", cwd=tmp_path),
+            "glossary.yaml:1:1", "FIFO")
+    glossary.unlink()
+    sparse(glossary)
+    refused(inkproof("i18n", "check", spec, "--lang", "de", cwd=tmp_path),
+            "glossary.yaml:1:1", "glossary")
+    glossary.unlink()
+    glossary.write_text("terms: HTTPS\n")
+    refused(inkproof("i18n", "check", spec, "--lang", "de", cwd=tmp_path),
+            "a glossary is a mapping with `terms:`")
+    glossary.write_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)))
+    refused(inkproof("i18n", "check", spec, "--lang", "de", cwd=tmp_path), "glossary.yaml")

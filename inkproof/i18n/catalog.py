@@ -9,22 +9,24 @@ beside it, so a stale translation is never shipped as if it were current.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, unescape, write_po
+from babel.messages.pofile import normalize, read_po, write_po
+from babel.util import TextWrapper
 
 from inkproof import __version__
 from inkproof.errors import InkproofError, Problem, SpecError
-from inkproof.i18n import guard
+from inkproof.i18n import guard, poscan
 from inkproof.i18n.messages import messages
 from inkproof.labels import Label, LabelError, render_label
 from inkproof.model import Flow
+from inkproof.reading import read_bounded
 
 #: Catalog dates are fixed: a regenerated catalog must not differ only by a timestamp.
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -70,48 +72,71 @@ def template(flow: Flow) -> Catalog:
     return catalog
 
 
+#: The header fields a catalog carries, in this order. Babel would also write
+#: ``Generated-By: Babel <version>``: every committed catalog would then change with the Babel
+#: release installed, so the header is written here from this list.
+HEADER_FIELDS = ("Project-Id-Version", "Report-Msgid-Bugs-To", "POT-Creation-Date",
+                 "PO-Revision-Date", "Last-Translator", "Language", "Language-Team",
+                 "Plural-Forms", "MIME-Version", "Content-Type", "Content-Transfer-Encoding")
+_WIDTH = 100
+#: Largest catalog accepted, in bytes: a catalog of the largest spec, with long translations.
+MAX_CATALOG_BYTES = 8 * 1024 * 1024
+
+
 def dump(catalog: Catalog) -> bytes:
+    """The PO text of a catalog: the same bytes for the same catalog, whatever Babel's version."""
+    headers = dict(catalog.mime_headers)
+    fields = "".join(f"{name}: {headers[name].rstrip()}\n" for name in HEADER_FIELDS
+                     if name in headers)
+    wrapper = TextWrapper(width=_WIDTH, subsequent_indent="# ", break_long_words=False)
+    comment = [part for line in catalog.header_comment.splitlines()
+               for part in wrapper.wrap(line)]
+    head = "\n".join(comment) + "\n" + ("#, fuzzy\n" if catalog.fuzzy else "")
+    head += f'msgid ""\nmsgstr {normalize(fields, width=_WIDTH)}\n\n'
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, include_previous=True, sort_output=False)
+    buffer.write(head.encode(catalog.charset, "backslashreplace"))
+    write_po(buffer, catalog, width=_WIDTH, include_previous=True, sort_output=False,
+             omit_header=True)
     return buffer.getvalue()
 
 
 def load(path: Path) -> Catalog:
-    """Read a PO file; a malformed one is a SpecError naming the file."""
+    """Read a PO file in one pass; a malformed one is a SpecError at ``file:line``.
+
+    The file is refused unread if it is not a regular file or is too large, checked strictly
+    (:mod:`inkproof.i18n.poscan`), then parsed by Babel from the same text; the previous
+    English (``#| msgid``) and translator comments come from the strict pass, since Babel
+    does not read them back.
+    """
+    file = str(path)
+    text = poscan.decode(read_bounded(path, MAX_CATALOG_BYTES, "catalog",
+                                      "a catalog this large is not a flow's catalog"), file)
+    entries = poscan.scan(text, file)
     try:
-        with path.open("rb") as stream:
-            loaded = read_po(stream, locale=_babel_locale(path.parent.name),
-                             abort_invalid=True)
-        for message in loaded:
-            previous = _previous_ids(path.read_text(encoding="utf-8")).get(message.context)
-            if previous and message.context:
-                message.previous_id = [previous]
-        return loaded
-    except OSError as exc:
-        raise SpecError([Problem(str(path), 1, 1, f"cannot read catalog: {exc.strerror}")]
-                        ) from None
+        loaded = read_po(io.StringIO(text), locale=_babel_locale(path.parent.name),
+                         abort_invalid=True)
     except Exception as exc:  # babel's PoFileError and ValueErrors for bad headers
-        line = getattr(exc, "lineno", 1) or 1
-        raise SpecError([Problem(str(path), line, 1, f"invalid PO file: {exc}")]) from None
+        line = (getattr(exc, "lineno", 0) or 0) + 1
+        raise SpecError([Problem(file, line, 1, f"invalid PO file: {exc}")]) from None
+    written = {(e.obsolete, e.context, e.id): e for e in entries}
+    for obsolete, found in ((False, loaded), (True, loaded.obsolete.values())):
+        for message in found:
+            entry = written.get((obsolete, message.context, _singular(message.id)))
+            if entry is None or not message.id:
+                continue
+            message.user_comments = list(entry.user_comments)
+            if entry.previous_id:
+                message.previous_id = [entry.previous_id]
+    return loaded
 
 
-@functools.lru_cache(maxsize=64)
-def _previous_ids(text: str) -> dict[str, str]:
-    """``#| msgid`` comments by context: Babel writes them but does not read them back."""
-    found: dict[str, str] = {}
-    previous: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("#| msgid "):
-            previous = [line[len("#| msgid "):]]
-        elif line.startswith('#| "') and previous:
-            previous.append(line[len("#| "):])
-        elif line.startswith("msgctxt ") and previous:
-            context = unescape(line[len("msgctxt "):])
-            found[context] = "".join(unescape(part) for part in previous)
-            previous = []
-        elif not line.startswith("#"):
-            previous = []
-    return found
+def load_if_present(path: Path) -> Catalog | None:
+    """A language's catalog, or None when there is none yet (anything at the path is read)."""
+    return load(path) if os.path.lexists(path) else None
+
+
+def _singular(message_id: str | tuple[str, ...] | list[str]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
 
 
 def update(existing: Catalog | None, flow: Flow, lang: str) -> Catalog:
@@ -129,6 +154,8 @@ def update(existing: Catalog | None, flow: Flow, lang: str) -> Catalog:
     if existing is not None:
         catalog.language_team = existing.language_team
         catalog.last_translator = existing.last_translator
+        # Babel derives plural rules from its CLDR data, which changes between releases.
+        catalog.mime_headers = [("Plural-Forms", existing.plural_forms)]
     for message in messages(flow):
         before = old.pop(message.context, None)
         if before is None:
@@ -218,7 +245,7 @@ class Translator:
             return self._english(context, label, "missing")
         if entry.fuzzy or entry.id != label.source:
             return self._english(context, label, "fuzzy/stale")
-        if guard.problems(label.source, entry.string, self.glossary):
+        if guard.problems(label.source, entry.string, self.glossary, self.flow.vars):
             return self._english(context, label, "invalid")
         try:
             return render_label(entry.string, self.flow.vars)
@@ -241,7 +268,7 @@ def translator_for(spec_path: Path, flow: Flow, lang: str) -> Translator | None:
     if lang == SOURCE_LANGUAGE:
         return None
     po = po_path(locales_dir(spec_path), lang, flow.id)
-    if not po.is_file():
+    if not os.path.lexists(po):  # anything else at the path is refused by load()
         raise InkproofError(f"no '{lang}' catalog for {flow.id}: expected {po} — create it "
                             f"with `inkproof i18n update {spec_path} --lang {lang}`")
     return Translator(flow, load(po), guard.load_glossary(glossary_path(spec_path)))
