@@ -102,6 +102,18 @@ _PROGRAMS = (
 )
 
 
+def _file(path: str) -> Callable[[], Path | None]:
+    return lambda: Path(path) if Path(path).is_file() else None
+
+
+_NOTO = "/usr/share/fonts/truetype/noto/NotoSans{}-Regular.ttf"
+#: Faces only the tests draw with: scripts no shipped catalog uses yet.
+_TEST_FONTS = tuple(
+    Requirement(Kind.FONT, f"Noto Sans {script}", "shaping tests of mixed-script text",
+                Use.TESTS, Provider.DEBIAN, "fonts-noto-core", _file(_NOTO.format(script)))
+    for script in ("Bengali", "Tamil", "Thai"))
+
+
 def _fonts() -> tuple[Requirement, ...]:
     from inkproof.render.fonts import ALL_SOURCES
 
@@ -119,7 +131,7 @@ def _fonts() -> tuple[Requirement, ...]:
 
 def requirements() -> tuple[Requirement, ...]:
     """Every font, program, library and server the project uses."""
-    return (*_fonts(), *_PROGRAMS)
+    return (*_fonts(), *_TEST_FONTS, *_PROGRAMS)
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 Every size the layout reserves comes from here, and the SVG back end draws exactly these
 glyphs, so what was measured is what is drawn. Prose and code spans keep their own fonts;
-each character takes the first face of its stack that covers it (per-glyph fallback), and a
-character no face covers is an error rather than a tofu box.
+each cluster (a character and its combining marks) takes the first face of its stack that
+covers all of it (per-cluster fallback), and a character no face covers is an error rather
+than a tofu box.
 
 Lines break at spaces, and also between ideographs for Chinese and Japanese (never before a
 closing mark or after an opening one); a word wider than the line is hyphenated where the
-language has a dictionary. Each line is cut into bidi runs (FriBidi levels), each shaped in
-its own direction by HarfBuzz, then laid out in visual order; right-to-left lines are
-right-aligned.
+language has a dictionary. Each line is cut into bidi runs (FriBidi levels), those into
+script runs (UAX #24, see render/scripts.py), those by font coverage; each run is shaped by
+HarfBuzz with its own script, the label's language and its direction, then the runs are laid
+out in visual order; right-to-left lines are right-aligned.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import uharfbuzz as hb
 
 from inkproof.errors import InkproofError
 from inkproof.labels import Label, Span
-from inkproof.render import bidi
+from inkproof.render import bidi, scripts
 from inkproof.render.fonts import CODE, Face, FontSource, face
 
 
@@ -63,6 +65,7 @@ class TextStyle:
     rtl: bool = False
     cjk_breaks: bool = False
     hyphenation: str | None = None
+    language: str = "en"  # BCP 47 tag: HarfBuzz picks language-specific glyph forms by it
 
     @property
     def code_px(self) -> float:
@@ -71,7 +74,8 @@ class TextStyle:
 
 @dataclass(frozen=True)
 class GlyphRun:
-    """Glyphs of one face, size and direction; ``glyphs`` holds (glyph id, x, y) in px."""
+    """Glyphs of one face, size, script and direction; ``glyphs`` holds (glyph id, x, y) in
+    px. ``text``, ``script`` (ISO 15924) and ``rtl`` say what was shaped, and how."""
 
     face: FontSource
     size: float
@@ -79,6 +83,9 @@ class GlyphRun:
     width: float
     color: str
     glyphs: tuple[tuple[int, float, float], ...]
+    text: str = ""
+    script: str = scripts.COMMON
+    rtl: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,37 +123,61 @@ class _Token:
 # ---- fonts and shaping ----------------------------------------------------------------------
 
 
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
+def _joins_previous(char: str) -> bool:
+    """A character that belongs to the cluster before it (combining marks, ZWJ/ZWNJ,
+    variation selectors): never drawn from another font than its base."""
+    return (unicodedata.category(char).startswith("M")
+            or scripts.script_of(char) == scripts.INHERITED)
+
+
+def _clusters(text: str) -> list[str]:
+    clusters: list[str] = []
+    for char in text:
+        if clusters and _joins_previous(char):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
 
 
 def _itemize(text: str, stack: Sequence[FontSource]) -> list[tuple[Face, str]]:
-    """Split text into (face, substring) by the first face of the stack covering each char."""
+    """Split one script run into (face, substring) by the first face of the stack that
+    covers a whole cluster, so a base and its marks stay in one font; a space keeps the
+    face before it."""
     faces = [face(source) for source in stack]
     segments: list[tuple[Face, str]] = []
-    for char in text:
-        if segments and (char.isspace() or _is_mark(char)) and segments[-1][0].covers(char):
-            chosen = segments[-1][0]  # keep spaces and marks with the run before them
+    for cluster in _clusters(text):
+        previous = segments[-1][0] if segments else None
+        if cluster.isspace() and previous is not None and all(map(previous.covers, cluster)):
+            choices = [(previous, cluster)]
         else:
-            chosen = next((f for f in faces if f.covers(char)), None)
-        if chosen is None:  # even a space: an uncovered one would be drawn as .notdef
-            raise GlyphMissing(char, text)
-        if segments and segments[-1][0] is chosen:
-            segments[-1] = (chosen, segments[-1][1] + char)
-        else:
-            segments.append((chosen, char))
+            chosen = next((f for f in faces if all(map(f.covers, cluster))), None)
+            # No face has the whole cluster: each character its own (or an error).
+            choices = ([(chosen, cluster)] if chosen is not None else
+                       [(next((f for f in faces if f.covers(c)), None), c) for c in cluster])
+        for chosen, part in choices:
+            if chosen is None:  # even a space: an uncovered one would be drawn as .notdef
+                raise GlyphMissing(part, text)
+            if segments and segments[-1][0] is chosen:
+                segments[-1] = (chosen, segments[-1][1] + part)
+            else:
+                segments.append((chosen, part))
     return segments
 
 
 @functools.lru_cache(maxsize=65536)
-def _shape_units(source: FontSource, text: str, rtl: bool
+def _shape_units(source: FontSource, text: str, rtl: bool, script: str, language: str
                  ) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
-    """HarfBuzz output in font units, cached: every size of a text reuses one shaping."""
+    """HarfBuzz output in font units, cached: every size of a text reuses one shaping.
+
+    Script, language and direction are set, never guessed: a guess takes the script of the
+    first letter, and ``API सर्विस`` would then be shaped as Latin."""
     face_ = face(source)
     buffer = hb.Buffer()
     buffer.add_str(text)
-    buffer.guess_segment_properties()
     buffer.direction = "rtl" if rtl else "ltr"
+    buffer.script = script
+    buffer.language = language
     hb.shape(face_.font, buffer, {"kern": True, "liga": True})
     glyphs = tuple((info.codepoint, pos.x_advance, pos.x_offset, pos.y_offset)
                    for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions,
@@ -154,9 +185,9 @@ def _shape_units(source: FontSource, text: str, rtl: bool
     return face_.upem, glyphs
 
 
-def _shape(source: FontSource, text: str, size: float, rtl: bool = False
+def _shape(source: FontSource, text: str, size: float, rtl: bool, script: str, language: str
            ) -> tuple[float, list[tuple[int, float, float]]]:
-    upem, units = _shape_units(source, text, rtl)
+    upem, units = _shape_units(source, text, rtl, script, language)
     scale = size / upem
     x = 0.0
     glyphs = []
@@ -173,9 +204,10 @@ def _stack(style: TextStyle, code: bool) -> tuple[tuple[FontSource, ...], float,
 
 
 def measure(text: str, style: TextStyle, code: bool = False) -> float:
-    """Advance width of a single-line text in px (shaped in logical order)."""
+    """Advance width of a single-line text in px (each script run in its own direction)."""
     stack, size, _ = _stack(style, code)
-    return sum(_shape(f.source, part, size)[0] for f, part in _itemize(text, stack))
+    return sum(_shape(f.source, part, size, scripts.is_rtl(script), script, style.language)[0]
+               for script, run in scripts.runs(text) for f, part in _itemize(run, stack))
 
 
 # ---- breaking lines ---------------------------------------------------------------------------
@@ -326,25 +358,26 @@ def _line(tokens: list[_Token], style: TextStyle) -> TextLine:
         levels = bidi.levels_with_isolates(text, [code for _, code in chars], style.rtl)
     else:
         levels = [0] * len(text)
-    # Runs of one level and one kind (prose or code), then split by font coverage.
-    runs: list[tuple[int, bool, str]] = []
-    for (char, code), level in zip(chars, levels, strict=True):
-        if runs and runs[-1][0] == level and runs[-1][1] == code:
-            runs[-1] = (level, code, runs[-1][2] + char)
+    # Runs of one level, one kind (prose or code) and one script, then split by font coverage.
+    runs: list[tuple[int, bool, str, str]] = []
+    for (char, code), level, script in zip(chars, levels, scripts.resolve(text), strict=True):
+        if runs and runs[-1][:3] == (level, code, script):
+            runs[-1] = (level, code, script, runs[-1][3] + char)
         else:
-            runs.append((level, code, char))
-    pieces: list[tuple[int, bool, Face, str]] = []
-    for level, code, part in runs:
+            runs.append((level, code, script, char))
+    pieces: list[tuple[int, bool, Face, str, str]] = []
+    for level, code, script, part in runs:
         stack, _, _ = _stack(style, code)
-        pieces += [(level, code, f, sub) for f, sub in _itemize(part, stack)]
-    order = bidi.visual_order([level for level, _, _, _ in pieces])
+        pieces += [(level, code, f, script, sub) for f, sub in _itemize(part, stack)]
+    order = bidi.visual_order([piece[0] for piece in pieces])
     glyph_runs: list[GlyphRun] = []
     x = 0.0
     for index in order:
-        level, code, face_, part = pieces[index]
+        level, code, face_, script, part = pieces[index]
         _, size, color = _stack(style, code)
-        width, glyphs = _shape(face_.source, part, size, rtl=level % 2 == 1)
+        rtl = level % 2 == 1
+        width, glyphs = _shape(face_.source, part, size, rtl, script, style.language)
         glyph_runs.append(GlyphRun(face_.source, size, round(x, 2), round(width, 2), color,
-                                   tuple(glyphs)))
+                                   tuple(glyphs), part, script, rtl))
         x += width
     return TextLine(tuple(glyph_runs), round(x, 2), text)

@@ -69,6 +69,7 @@ class Theme:
     sizes: Sizes
     scale: float = 1.0
     script: fonts.Script = fonts.LATIN
+    lang: str = "en"  # BCP 47 tag of the text, for shaping
 
     def px(self, value: float) -> float:
         return round(value * self.scale, 2)
@@ -81,14 +82,15 @@ class Theme:
                          color=color or self.palette.ink,
                          code_color=code_color or self.palette.code,
                          code_size=round(self.px(size) * 0.88, 2), rtl=script.rtl,
-                         cjk_breaks=script.cjk_breaks, hyphenation=script.hyphenation)
+                         cjk_breaks=script.cjk_breaks, hyphenation=script.hyphenation,
+                         language=self.lang)
 
     def scaled(self, scale: float) -> Theme:
-        return Theme(self.palette, self.sizes, round(scale, 3), self.script)
+        return Theme(self.palette, self.sizes, round(scale, 3), self.script, self.lang)
 
     def for_language(self, lang: str) -> Theme:
         """The same look, written the way ``lang`` is written (fonts, direction, breaks)."""
-        return Theme(self.palette, self.sizes, self.scale, fonts.script_for(lang))
+        return Theme(self.palette, self.sizes, self.scale, fonts.script_for(lang), lang)
 
 
 WHITEBOARD = Theme(Palette(), Sizes())

@@ -114,7 +114,9 @@ def test_every_program_and_font_the_code_names_is_registered() -> None:
     registered = {r.name for r in doctor.requirements()}
     assert programs, "the scan found no program: it is broken"
     assert not programs - registered, f"add to inkproof/doctor.py: {programs - registered}"
-    font_paths = {s.path for s in ALL_SOURCES if s.path}
+    font_paths = {s.path for s in ALL_SOURCES if s.path} | {
+        str(r.found()) for r in doctor.requirements() if r.kind is doctor.Kind.FONT
+        and r.found()}
     unregistered = {pattern for pattern in fonts
                     if not any(fnmatch.fnmatch(p, pattern.replace("{}", "*"))
                                for p in font_paths)}
