@@ -19,6 +19,7 @@ import pytest
 
 from inkproof.errors import InkproofError, SpecError
 from inkproof.loader import is_spec_file, load_flow
+from inkproof.redact import mask_text, register_secrets_from
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +74,7 @@ class FlowFile(pytest.File):
             from inkproof.runtime.verify import verify_flow
 
             option = self.config.getoption
+            register_secrets_from(option("inkproof_redis"), option("inkproof_db"))
             system = option("inkproof_system")
             factory = load_factory(system) if system else build
             backends = Backends(option("inkproof_redis"), option("inkproof_db"),
@@ -115,9 +117,10 @@ class FlowItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
+        # A failure message (and JUnit's copy of it) may name a server by its URL.
         if isinstance(excinfo.value, InkproofFailure | InkproofError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+            return mask_text(str(excinfo.value))
+        return mask_text(str(super().repr_failure(excinfo, style)))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.path.name}::{self.name}"

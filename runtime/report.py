@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inkproof.redact import mask_data, mask_text
 from inkproof.runtime.verify import ArrowRow, ClaimRow, FlowReport
 
 _MARK = {True: "✓", False: "✗"}
@@ -30,7 +31,8 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
                       emoji=False, markup=False)  # labels are data: ":key:" is no emoji
     for report in reports:
         console.print(Text(f"{report.flow} — {report.title}", style="bold"))
-        console.print(f"  system: {report.system}; {report.backends}; {report.source}")
+        console.print(Text(mask_text(f"  system: {report.system}; {report.backends}; "
+                                     f"{report.source}")))
         grid = Table(show_edge=False, pad_edge=False, expand=False, box=None,
                      header_style="bold")
         for column, kwargs in (("", {"no_wrap": True}), ("arrow / claim", {"no_wrap": True}),
@@ -53,8 +55,9 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
         rows += [("witness", "MONITOR", "", _status_text("disagrees", False), "", problem)
                  for problem in report.witness]
         for kind, name, label, status, where, evidence in rows:
-            grid.add_row(Text(kind), Text(name), Text(label), status, Text(where),
-                         Text(evidence))
+            # Masked before rich wraps a long line, which could split a password.
+            grid.add_row(Text(kind), Text(name), Text(mask_text(label)), status, Text(where),
+                         Text(mask_text(evidence)))
         console.print(grid)
         console.print(Text(summary(report), style="bold green" if report.ok else "bold red"))
         console.print()
@@ -79,7 +82,7 @@ def summary(report: FlowReport) -> str:
         parts.append(f"{len(report.witness)} witness disagreement(s)")
     elif report.witnessed:
         parts.append(f"MONITOR agreed on {report.witnessed} commands")
-    verdict = "VERIFIED" if report.ok else "DRIFT"
+    verdict = "STOPPED" if report.stopped else "VERIFIED" if report.ok else "DRIFT"
     return f"{verdict}: {report.flow}: " + "; ".join(parts) + f" ({report.seconds:.2f} s)"
 
 
@@ -97,7 +100,7 @@ def _claim_json(row: ClaimRow) -> dict[str, Any]:
 
 
 def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:
-    return {
+    return mask_data({
         "ok": all(r.ok for r in reports),
         "flows": [{
             "flow": r.flow, "title": r.title, "source": r.source, "system": r.system,
@@ -110,7 +113,7 @@ def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:
             "legend": [{"scenario": s, "problem": p} for s, p in r.legend],
             "witness": {"disagreements": list(r.witness), "agreed": r.witnessed},
         } for r in reports],
-    }
+    })
 
 
 def to_junit(reports: Sequence[FlowReport]) -> bytes:
@@ -130,8 +133,9 @@ def to_junit(reports: Sequence[FlowReport]) -> bytes:
                               failures=str(sum(not ok for _, _, ok, _ in cases)),
                               time=f"{report.seconds:.3f}")
         for kind, name, ok, message in cases:
+            message = mask_text(message)  # before XML escaping could disguise a password
             case = ET.SubElement(suite, "testcase", classname=f"{report.flow}.{kind}",
-                                 name=name)
+                                 name=mask_text(name))
             if ok:
                 ET.SubElement(case, "system-out").text = message
             else:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -76,18 +77,21 @@ def _stop(pid: int, timeout: float = 10, how: signal.Signals = signal.SIGTERM) -
 
 
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
-    """``redis://127.0.0.1:<port>/0`` of a fresh redis-server, no persistence."""
+def redis_server(workdir: Path, password: str | None = None) -> Iterator[str]:
+    """``redis://127.0.0.1:<port>/0`` of a fresh redis-server, no persistence; with
+    ``password``, the server requires it and the URL carries it percent-encoded."""
     binary = shutil.which("redis-server") or _missing("redis-server")
     port = free_port()
     log = workdir / "redis.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(workdir)], stdout=out, stderr=out)
+             "--appendonly", "no", "--dir", str(workdir),
+             *(["--requirepass", password] if password else [])], stdout=out, stderr=out)
+    auth = f":{quote(password, safe='')}@" if password else ""
     try:
         _wait_for_port(port, process, log)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://{auth}127.0.0.1:{port}/0"
     finally:
         _stop_child(process)
 
