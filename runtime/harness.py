@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
+from inkproof.errors import InkproofError
 from inkproof.model import Flow, Step
 from inkproof.runtime.dbtrace import traced_connect
 from inkproof.runtime.events import Event
@@ -28,13 +31,18 @@ from inkproof.runtime.observe import API, HARNESS, WORKER, Observation, acting_a
 from inkproof.runtime.reference.checkpoints import SimulatedCrash
 from inkproof.runtime.reference.server import LoopbackServer
 from inkproof.runtime.system import (
+    BackendDied,
     Database,
     DatabaseBackend,
     RedisBackend,
     System,
     SystemFactory,
+    SystemFailed,
     Timers,
     Wiring,
+    check_system,
+    describe_exception,
+    raised_at,
     safe_url,
 )
 from inkproof.runtime.topology import components_of
@@ -51,15 +59,33 @@ class Backends:
 
 
 class _Dispatch:
-    """One server for the whole session; each run plugs its (instrumented) app in."""
+    """One server for the whole session; each run plugs its (instrumented) app in.
+
+    An exception in the app (its Redis died, say) becomes a 500 and is kept in ``errors``
+    rather than logged with a traceback by the server: the harness judges what it means."""
 
     def __init__(self) -> None:
         self.target: Any = None
+        self.errors: list[BaseException] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self.target is None:
             raise RuntimeError("no system is being served")
-        await self.target(scope, receive, send)
+        started = False
+
+        async def watched_send(message: Any) -> None:
+            nonlocal started
+            started = started or message.get("type") == "http.response.start"
+            await send(message)
+
+        try:
+            await self.target(scope, receive, watched_send)
+        except Exception as exc:
+            self.errors.append(exc)
+            if scope.get("type") == "http" and not started:
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": [(b"content-type", b"text/plain")]})
+                await send({"type": "http.response.body", "body": b"Internal Server Error"})
 
 
 class Clock:
@@ -93,11 +119,19 @@ class Clock:
 class Session:
     """One verification session (``with Session(factory, backends) as session``)."""
 
-    def __init__(self, factory: SystemFactory, backends: Backends = Backends()):
+    def __init__(self, factory: SystemFactory, backends: Backends = Backends(),
+                 name: str | None = None):
         self.factory, self.backends = factory, backends
+        #: how messages name the factory: ``module:function``
+        self.name = name or (f"{getattr(factory, '__module__', '?')}:"
+                             f"{getattr(factory, '__qualname__', type(factory).__name__)}")
         self._stack = ExitStack()
         self.observation = Observation()
         self.witness: MonitorWitness | None = None
+        self.leftovers: list[str] = []  # what a run could not clean up (its backend died)
+        #: exceptions of the session's helper threads (a paused reader, say): kept, never
+        #: printed as a traceback; what they meant shows in the verdict of their check
+        self.thread_errors: list[BaseException] = []
 
     def __enter__(self) -> Session:
         try:
@@ -106,6 +140,9 @@ class Session:
             self.redis = RedisBackend(self.backends.redis_url)
             self.database = DatabaseBackend(self.backends.db_url, workdir)
             self.clock = self._stack.enter_context(Clock(self.redis.real))
+            previous_hook = threading.excepthook
+            threading.excepthook = self._thread_failed
+            self._stack.callback(setattr, threading, "excepthook", previous_hook)
             self._stack.enter_context(self.observation)
             self._dispatch = _Dispatch()
             tls, self._verify = (None, True)
@@ -128,6 +165,10 @@ class Session:
     def __exit__(self, *_exc: object) -> None:
         self._stack.close()
 
+    def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            self.thread_errors.append(args.exc_value)
+
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None,
             flow: Flow | None = None) -> Iterator[Run]:
@@ -144,20 +185,78 @@ class Session:
                         database=database, strategy=strategy, timers=timers)
         with acting_as(HARNESS):
             try:
-                system = self.factory(wiring)
-            except LookupError as exc:  # no deployment for this strategy
+                system = check_system(self._build(wiring), f"the system factory {self.name}")
+            except NotExercised:
                 harness_client.close()
-                raise NotExercised(str(exc).strip("'\"")) from None
+                raise
+            except BaseException:
+                # What the factory made before failing: its keys, maybe its tables.
+                Run(self, _Unbuilt(), wiring, harness_client).cleanup(best_effort=True)
+                raise
         run = Run(self, system, wiring, harness_client,
                   components_of(flow) if flow is not None else {})
+        run.backstop()
         self._dispatch.target = self.observation.asgi(system.app)
         run.http = self.http
         try:
             yield run
-        finally:
+        except BaseException:
             self._dispatch.target = None
             with acting_as(HARNESS):
-                run.cleanup()
+                run.cleanup(best_effort=True)
+            raise
+        self._dispatch.target = None
+        with acting_as(HARNESS):
+            run.cleanup()
+
+    def _build(self, wiring: Wiring) -> Any:
+        """Call the factory; what it raises is a located error, not a traceback."""
+        try:
+            return self.factory(wiring)
+        except LookupError as exc:  # no deployment for this strategy
+            raise NotExercised(str(exc).strip("'\"")) from None
+        except (InkproofError, NotExercised):
+            raise
+        except Exception as exc:
+            raise SystemFailed(f"the system factory {self.name} raised "
+                               f"{describe_exception(exc)} at {raised_at(exc)}") from exc
+
+    # ---- faults -------------------------------------------------------------------------
+
+    def dead_backend(self) -> BackendDied | None:
+        """Probe Redis, then the database (fresh connections, short timeouts): the first
+        that no longer answers, or None."""
+        for backend in (self.redis, self.database):
+            cause = backend.dead()
+            if cause is not None:
+                return BackendDied(backend.name, cause)
+        return None
+
+    @contextmanager
+    def watch(self, where: str) -> Iterator[None]:
+        """Around one scenario or property check: an error while a backend is dead is that
+        backend's death (named, with ``where``), whatever the error looked like."""
+        try:
+            yield
+        except BackendDied as died:
+            raise died.located(where, self._leftovers()) from None
+        except NotExercised:
+            raise
+        except Exception:
+            died = self.dead_backend()
+            if died is None:
+                raise
+            raise died.located(where, self._leftovers()) from None
+
+    def ensure_alive(self, where: str) -> None:
+        """After a result that failed: was it a backend dying rather than drift?"""
+        died = self.dead_backend()
+        if died is not None:
+            raise died.located(where, self._leftovers())
+
+    def _leftovers(self) -> tuple[str, ...]:
+        leftovers, self.leftovers = tuple(self.leftovers), []
+        return leftovers
 
     def describe(self) -> str:
         redis_part = (f"Redis at {safe_url(self.backends.redis_url)}"
@@ -183,11 +282,24 @@ class Run:
     components: Mapping[str, str] = field(default_factory=dict)
     http: httpx.Client = field(init=False)
     _spans: list[Any] = field(default_factory=list)
+    _backstopped: set[str] = field(default_factory=set)  # keys given the backstop TTL
+
+    def __post_init__(self) -> None:
+        # One absolute expiry for every backstopped key: it tells them apart from a TTL
+        # the system set itself (see ttl_ms).
+        self._backstop_at = int(time.time() * 1000) + self.wiring.key_ttl * 1000
 
     # ---- driving ------------------------------------------------------------------------
 
     def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        return self.http.request(method, path, json=json)
+        """One request; a 5xx while a backend is dead stops the run (in the main thread:
+        the harness's own threads report through the verdict instead)."""
+        response = self.http.request(method, path, json=json)
+        if response.status_code >= 500 and threading.current_thread() is threading.main_thread():
+            died = self.session.dead_backend()
+            if died is not None:
+                raise died
+        return response
 
     def drain(self, crash_before_ack: bool = False) -> bool:
         """Let the worker run; with ``crash_before_ack`` it dies after applying one event
@@ -198,7 +310,7 @@ class Run:
                 raise NotExercised("the system has no pause points (checkpoints)")
             points.crash("worker:before-ack")
         try:
-            with acting_as(WORKER):
+            with acting_as(WORKER), self._calling("drain()"):
                 self.system.drain()
         except SimulatedCrash:
             return True
@@ -206,17 +318,19 @@ class Run:
 
     def step(self, step: Step, *, crash_before_ack: bool = False) -> httpx.Response | None:
         """Drive one scenario step; a request step returns the response."""
+        response = None
         if step.request is not None:
             method, path = step.request.split(maxsplit=1)
             body = dict(step.json_body) if step.json_body is not None else None
-            return self.request(method.split("|")[0], path, body)
-        if step.drain is not None:
+            response = self.request(method.split("|")[0], path, body)
+        elif step.drain is not None:
             self.drain(crash_before_ack)
         elif step.advance is not None:
             self.session.clock.advance(step.advance)
         elif step.redeliver is not None:
             self.redeliver()
-        return None
+        self.backstop()
+        return response
 
     def redeliver(self) -> None:
         """Wait out the redelivery idle time, then let the worker claim what is pending."""
@@ -250,9 +364,14 @@ class Run:
             return self.harness.get(self.key(key))
 
     def ttl_ms(self, key: str) -> int:
-        """Remaining TTL in ms; -1 without TTL, -2 when the key does not exist."""
+        """Remaining TTL in ms; -1 without TTL (the system gave it none: the harness's
+        backstop does not count), -2 when the key does not exist."""
         with acting_as(HARNESS):
-            return int(self.harness.pttl(self.key(key)))
+            full = self.key(key)
+            if full in self._backstopped and int(self.harness.pexpiretime(full)) == \
+                    self._backstop_at:
+                return -1
+            return int(self.harness.pttl(full))
 
     def snapshot(self) -> dict[str, tuple[str, str]]:
         """Every key of this run (prefix stripped) → (type, value) for strings and
@@ -266,30 +385,96 @@ class Run:
         return state
 
     def truth(self, item_id: int) -> Mapping[str, object] | None:
-        with acting_as(HARNESS):
+        with acting_as(HARNESS), self._calling("source_of_truth()"):
             return self.system.source_of_truth(item_id)
+
+    @contextmanager
+    def _calling(self, what: str) -> Iterator[None]:
+        """Around a call into the system: its own exceptions become a located error."""
+        try:
+            yield
+        except (SimulatedCrash, NotExercised, InkproofError):
+            raise
+        except Exception as exc:
+            raise SystemFailed(f"{what} of the system {self.session.name} raised "
+                               f"{describe_exception(exc)} at {raised_at(exc)}") from exc
+
+    def backstop(self) -> None:
+        """Give every key of this run that has no TTL the run's key TTL, so that a run
+        killed before its cleanup leaves nothing that lives forever (a real server only:
+        fakeredis dies with the process). ``ttl_ms`` still reports such keys as without
+        TTL, so the backstop never proves a claim about TTLs."""
+        if not self.session.redis.real:
+            return
+        with acting_as(HARNESS):
+            try:
+                keys = self._own_keys()
+                if not keys:
+                    return
+                pipe = self.harness.pipeline(transaction=False)
+                for key in keys:
+                    pipe.pexpireat(key, self._backstop_at, nx=True)  # only where none is set
+                # A server before Redis 7 has no NX: it answers errors, and no backstop.
+                answers = pipe.execute(raise_on_error=False)
+            except redis.RedisError:
+                return  # a server that died: the step that needs it will say so
+        for key, given in zip(keys, answers, strict=True):
+            if given is True:
+                self._backstopped.add(key)
 
     def _own_keys(self) -> list[str]:
         pattern = _glob_escape(self.wiring.prefix) + "*"
         return list(self.harness.scan_iter(match=pattern, count=500))
 
-    def cleanup(self) -> None:
+    def cleanup(self, best_effort: bool = False) -> None:
         """Remove this run's keys (only under its own prefix) and let the system drop its
-        tables. Nothing else is touched: no FLUSH, no foreign key."""
+        tables. Nothing else is touched: no FLUSH, no foreign key.
+
+        ``best_effort`` (the run is failing, perhaps because a backend died): never raise;
+        what could not be removed is noted in ``session.leftovers``."""
         try:
-            keys = self._own_keys()
-            for start in range(0, len(keys), 500):
-                self.harness.delete(*keys[start:start + 500])
-        finally:
             try:
-                self.system.close()
-            finally:
-                self.harness.close()
-                self.session.observation.recorder.take()  # nothing leaks into the next run
+                keys = self._own_keys()
+                for start in range(0, len(keys), 500):
+                    self.harness.delete(*keys[start:start + 500])
+            except Exception:
+                if not best_effort:
+                    raise
+                self.session.leftovers.append(
+                    f"keys under {self.wiring.prefix} were not deleted (they expire within "
+                    f"{self.wiring.key_ttl // 60} min)")
+            try:
+                with self._calling("close()"):
+                    self.system.close()
+            except Exception:
+                if not best_effort:
+                    raise
+                self.session.leftovers.append(
+                    f"tables under {self.wiring.table_prefix} may remain (drop them when "
+                    f"{self.session.database.name} is back)")
+        finally:
+            self.harness.close()
+            self.session.observation.recorder.take()  # nothing leaks into the next run
 
 
 class NotExercised(Exception):
     """A property could not be tried against this system (a missing capability)."""
+
+
+class _Unbuilt:
+    """Stands in for a system whose factory failed, so its keys can still be cleaned."""
+
+    checkpoints = None
+    app = None
+
+    def drain(self) -> int:
+        return 0
+
+    def source_of_truth(self, item_id: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 def _glob_escape(text: str) -> str:

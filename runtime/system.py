@@ -27,11 +27,84 @@ from typing import Any, Protocol, runtime_checkable
 import redis
 
 from inkproof.errors import InkproofError
+from inkproof.redact import mask_text
 from inkproof.runtime.reference.checkpoints import Checkpoints
 
 
 class ConnectionFailed(InkproofError):
     """A server named by URL could not be reached (exit code 2, not drift)."""
+
+
+#: How long any key or stream of a run may outlive the run: a run that is killed (SIGKILL,
+#: power loss) cannot clean up, so everything it creates carries at least this TTL.
+KEY_TTL_SECONDS = 3600
+
+
+class BackendDied(InkproofError):
+    """Redis or PostgreSQL stopped answering in the middle of a run (exit code 2, not
+    drift: what the system did after its backend died proves nothing about the picture).
+
+    ``partial`` is the report of the flow being verified, up to where it stopped (set by
+    :func:`~inkproof.runtime.verify.verify_flow`)."""
+
+    def __init__(self, backend: str, cause: str, where: str = "",
+                 leftovers: tuple[str, ...] = ()):
+        self.backend, self.cause, self.where, self.leftovers = backend, cause, where, leftovers
+        self.partial: Any = None
+        super().__init__(str(self))
+
+    def located(self, where: str, leftovers: tuple[str, ...]) -> BackendDied:
+        """The same fault, told where it happened and what could not be cleaned up."""
+        return BackendDied(self.backend, self.cause, self.where or where,
+                           (*self.leftovers, *leftovers))
+
+    def __str__(self) -> str:
+        text = f"{self.backend} stopped answering"
+        if self.where:
+            text += f" during {self.where}"
+        text += f" ({self.cause}); verification stopped"
+        if self.leftovers:
+            text += "; cleanup not possible: " + "; ".join(self.leftovers)
+        return text
+
+
+class SystemFailed(InkproofError):
+    """The system under verification raised (its factory, worker or reads): a located
+    message — which call, the file:line that raised, the exception — never a traceback."""
+
+
+def raised_at(exc: BaseException) -> str:
+    """``file:line`` of the place that raised ``exc``: the deepest frame outside inkproof,
+    the standard library and installed packages (the user's code), else the deepest."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno or 1}"
+    if not frames:
+        return "?"
+    import sysconfig
+
+    import inkproof
+
+    ours = [Path(__file__).resolve().parent, Path(inkproof.__file__).resolve().parent]
+    paths = sysconfig.get_paths()
+    ours += [Path(paths[k]).resolve() for k in ("stdlib", "platstdlib", "purelib", "platlib")]
+    inside = tuple(f"{folder}{os.sep}" for folder in ours)
+
+    def foreign(path: str) -> bool:
+        return not path.startswith("<") and not str(Path(path).resolve()).startswith(inside)
+
+    frame = next((f for f in reversed(frames) if foreign(f.filename)), frames[-1])
+    return f"{frame.filename}:{frame.lineno}"
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``ValueError: message`` (one line)."""
+    message = " ".join(str(exc).split())
+    if isinstance(exc, SyntaxError):
+        message = " ".join((exc.msg or "").split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -64,6 +137,10 @@ class Wiring:
     database: Database
     strategy: str | None = None  # the invalidation strategy a scenario or property needs
     timers: Timers | None = None  # short timers for properties on a real server
+    #: every key the system creates must expire within this many seconds, even if the run
+    #: is killed (``SET … EX``, or ``EXPIRE`` right after creating a stream); the harness
+    #: gives a key that has none this TTL after each step, as a backstop
+    key_ttl: int = KEY_TTL_SECONDS
 
 
 @runtime_checkable
@@ -87,7 +164,8 @@ SystemFactory = Callable[[Wiring], System]
 
 
 def load_factory(reference: str) -> SystemFactory:
-    """``module:factory`` → the callable, with a clear error for every way it can be wrong."""
+    """``module:factory`` → the callable, with a clear error for every way it can be wrong
+    (a module that fails to import is named with the file:line that failed)."""
     module_name, sep, attribute = reference.partition(":")
     if not sep or not module_name or not attribute:
         raise InkproofError(f"--system {reference!r}: expected MODULE:FACTORY, e.g. "
@@ -96,14 +174,39 @@ def load_factory(reference: str) -> SystemFactory:
         sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InkproofError(f"--system {reference!r}: cannot import {module_name!r}: "
-                            f"{exc}") from None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            raise InkproofError(f"--system {reference!r}: cannot import {module_name!r}: "
+                                f"{exc}") from None
+        raise SystemFailed(f"--system {reference!r}: importing {module_name!r} failed at "
+                           f"{raised_at(exc)}: {describe_exception(exc)}") from None
+    except Exception as exc:  # SyntaxError, or the module's own code raised
+        raise SystemFailed(f"--system {reference!r}: importing {module_name!r} failed at "
+                           f"{raised_at(exc)}: {describe_exception(exc)}") from None
     factory = getattr(module, attribute, None)
     if not callable(factory):
         raise InkproofError(f"--system {reference!r}: {module_name} has no callable "
                             f"{attribute!r}")
     return factory
+
+
+#: What a factory's result must have (``checkpoints`` is optional).
+SYSTEM_MEMBERS = ("app", "drain", "source_of_truth", "close")
+
+
+def check_system(system: object, name: str) -> System:
+    """The factory's result, if it is a system; a clear error naming what it lacks."""
+    missing = [member for member in SYSTEM_MEMBERS if not hasattr(system, member)]
+    if missing:
+        raise SystemFailed(f"{name} returned {type(system).__name__} {_short(system)}, not a "
+                           f"system: it has no {', '.join(missing)} (see "
+                           "inkproof.runtime.system.System)")
+    return system  # type: ignore[return-value]
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ---- Redis ------------------------------------------------------------------------------
@@ -142,6 +245,26 @@ class RedisBackend:
                                    f"{exc}") from None
         return client
 
+    def dead(self) -> str | None:
+        """Whether the server stopped answering: a fresh connection, one PING, a short
+        timeout. None when it answers (fakeredis always does)."""
+        if not self.real:
+            return None
+        assert self.url is not None
+        try:
+            probe = redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+            try:
+                probe.ping()
+            finally:
+                probe.close()
+        except (redis.RedisError, OSError) as exc:
+            return describe_exception(exc)
+        return None
+
+    @property
+    def name(self) -> str:
+        return f"Redis at {safe_url(self.url)}" if self.url else "fakeredis"
+
 
 # ---- the primary database ---------------------------------------------------------------
 
@@ -179,10 +302,28 @@ class DatabaseBackend:
             raise ConnectionFailed(f"cannot reach PostgreSQL at {safe_url(self.url)}: "
                                    f"{str(exc).strip()}") from None
 
+    def dead(self) -> str | None:
+        """Whether PostgreSQL stopped answering (a fresh connection and ``SELECT 1``, short
+        timeouts); None when it answers. SQLite is a file: it cannot die."""
+        if self.url is None:
+            return None
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=2) as probe:
+                probe.execute("SELECT 1")
+        except (psycopg.Error, OSError) as exc:
+            return describe_exception(exc)
+        return None
+
+    @property
+    def name(self) -> str:
+        return f"PostgreSQL at {safe_url(self.url)}" if self.url else "SQLite"
+
 
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+    """The URL without its password, for messages (the one masking rule: inkproof.redact)."""
+    return mask_text(url)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.005) -> bool:

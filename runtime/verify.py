@@ -17,7 +17,7 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Session
 from inkproof.runtime.matching import ScenarioResult, Verdict, legend_order, match_scenario
 from inkproof.runtime.properties import PropertyVerdict, prove
-from inkproof.runtime.system import Timers
+from inkproof.runtime.system import BackendDied, Timers
 
 PROVEN, MISSING, OUT_OF_ORDER, FORBIDDEN, NOT_EXERCISED, NOT_RUN = (
     "proven", "missing", "out-of-order", "forbidden", "not-exercised", "not-run")
@@ -70,10 +70,12 @@ class FlowReport:
     witnessed: int = 0  # commands both witnesses agreed on
     scenarios: tuple[ScenarioResult, ...] = field(default=(), repr=False)
     seconds: float = 0.0
+    stopped: str = ""  # why verification stopped part-way ("Redis … stopped answering")
 
     @property
     def ok(self) -> bool:
-        return (all(a.ok for a in self.arrows) and all(c.ok for c in self.claims)
+        return (not self.stopped and all(a.ok for a in self.arrows)
+                and all(c.ok for c in self.claims)
                 and not self.undocumented and not self.legend and not self.witness)
 
 
@@ -156,24 +158,70 @@ def _claims(flow: Flow) -> list[tuple[str, str, str, Property]]:
 
 def verify_flow(session: Session, flow: Flow, *, source: str = "",
                 system: str = "reference") -> FlowReport:
+    """Verify ``flow``; if a backend dies part-way, :class:`BackendDied` is raised with the
+    report of what had been proven until then (``partial``; the rest "not run")."""
     started = time.perf_counter()
     witness = session.witness
     disagreements_before = len(witness.disagreements) if witness else 0
     checked_before = witness.checked if witness else 0
-    results, reasons = [], {}
-    for scenario in flow.scenarios:
-        try:
-            results.append(run_scenario(session, flow, scenario))
-        except NotExercised as exc:  # e.g. the system has no deployment for its strategy
-            reasons[scenario.id] = str(exc)
-            results.append(ScenarioResult(scenario.id, tuple(
-                Verdict(arrow, NOT_RUN) for arrow in scenario.arrows)))
+    results: list[ScenarioResult] = []
+    reasons: dict[str, str] = {}
     verdicts: dict[Property, PropertyVerdict] = {}
-    claims = []
-    for kind, claim_id, text, prop in _claims(flow):
-        if prop not in verdicts:
-            verdicts[prop] = prove(session, flow, prop)
-        claims.append(ClaimRow(kind, claim_id, text, verdicts[prop]))
+
+    def report(stopped: str = "") -> FlowReport:
+        return _report(session, flow, source, system, results, reasons, verdicts,
+                       witness=tuple(str(d) for d in (
+                           witness.disagreements[disagreements_before:] if witness else ())),
+                       witnessed=(witness.checked - checked_before) if witness else 0,
+                       seconds=time.perf_counter() - started, stopped=stopped)
+
+    try:
+        for scenario in flow.scenarios:
+            where = f"scenario {scenario.id} of flow {flow.id}"
+            try:
+                with session.watch(where):
+                    result = run_scenario(session, flow, scenario)
+                if not result.ok:
+                    session.ensure_alive(where)
+                results.append(result)
+            except NotExercised as exc:  # e.g. the system has no deployment for its strategy
+                reasons[scenario.id] = str(exc)
+                results.append(_not_run(scenario))
+        for _kind, _id, _text, prop in _claims(flow):
+            if prop not in verdicts:
+                where = f"the {prop.value} check of flow {flow.id}"
+                with session.watch(where):
+                    verdict = prove(session, flow, prop)
+                if not verdict.ok:
+                    session.ensure_alive(where)
+                verdicts[prop] = verdict
+    except BackendDied as died:
+        why = f"{died.backend} stopped answering"
+        done = {r.scenario for r in results}
+        proven = {v.arrow for r in results for v in r.verdicts if v.ok}
+        for scenario in flow.scenarios:
+            if scenario.id not in done:  # its arrows proven before the fault stay proven
+                reasons[scenario.id] = why
+                results.append(_not_run(scenario, skip=proven))
+        for _kind, _id, _text, prop in _claims(flow):
+            verdicts.setdefault(prop, PropertyVerdict(prop, NOT_RUN, (f"not run: {why}",)))
+        died.partial = report(stopped=why)
+        raise
+    return report()
+
+
+def _not_run(scenario: Scenario, skip: set[str] | frozenset[str] = frozenset()
+             ) -> ScenarioResult:
+    return ScenarioResult(scenario.id, tuple(Verdict(arrow, NOT_RUN) for arrow in scenario.arrows
+                                             if arrow not in skip))
+
+
+def _report(session: Session, flow: Flow, source: str, system: str,
+            results: list[ScenarioResult], reasons: dict[str, str],
+            verdicts: dict[Property, PropertyVerdict], *, witness: tuple[str, ...],
+            witnessed: int, seconds: float, stopped: str) -> FlowReport:
+    claims = tuple(ClaimRow(kind, claim_id, text, verdicts[prop])
+                   for kind, claim_id, text, prop in _claims(flow))
     seen: set[tuple[str, tuple[str, ...]]] = set()
     undocumented = []
     for result in results:
@@ -185,10 +233,8 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
     return FlowReport(
         flow=flow.id, title=flow.title.text, source=source, system=system,
         backends=session.describe(),
-        arrows=_arrow_rows(flow, results, reasons), claims=tuple(claims),
+        arrows=_arrow_rows(flow, results, reasons), claims=claims,
         undocumented=tuple(undocumented),
         legend=tuple((r.scenario, p) for r in results for p in legend_order(flow, r)),
-        witness=tuple(str(d) for d in (witness.disagreements[disagreements_before:]
-                                       if witness else ())),
-        witnessed=(witness.checked - checked_before) if witness else 0,
-        scenarios=tuple(results), seconds=time.perf_counter() - started)
+        witness=witness, witnessed=witnessed,
+        scenarios=tuple(results), seconds=seconds, stopped=stopped)

@@ -22,6 +22,7 @@ class SystemConfig:
     write_through: bool = False  # the API also refreshes the cache right after COMMIT
     versioned_keys: bool = False  # keys carry a version tag bumped on every write
     redelivery_idle_ms: int = 1_000  # unacknowledged events are claimed again after this
+    key_ttl: int = 3_600  # the stream and version keys expire too, so nothing lives forever
 
     def key(self, item_id: int, version: int | None = None) -> str:
         key = self.prefix + self.key_pattern.format(id=item_id)

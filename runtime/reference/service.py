@@ -16,6 +16,7 @@ break exactly one thing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import redis
 from opentelemetry import propagate
@@ -59,9 +60,16 @@ class CacheAsideApi:
         """What a committed change sets off in the cache besides invalidation: a version
         bump (versioned keys) and the write-through refresh."""
         if self.config.versioned_keys:
-            self.cache.incr(self.config.version_key(item.id))
+            self.cache.incr(self.config.version_key(item.id))  # keeps the seeded TTL
         if self.config.write_through:
             self.fill(self.cache_key(item.id), item)
+
+    def seed_versions(self, item_ids: Iterable[int]) -> None:
+        """Versioned keys: every item's version tag exists from the start, with a TTL
+        (INCR keeps it), so no tag is ever a key that lives forever."""
+        for item_id in item_ids:
+            self.cache.set(self.config.version_key(item_id), 0, ex=self.config.key_ttl,
+                           nx=True)
 
     # ---- the endpoints ------------------------------------------------------------------
 

@@ -51,7 +51,8 @@ def build_with(config: SystemConfig = DEFAULT_CONFIG, *,
                api_class: type[CacheAsideApi] = CacheAsideApi,
                worker_class: type[Worker] = Worker) -> Callable[[Wiring], ReferenceSystem]:
     def build(wiring: Wiring) -> ReferenceSystem:
-        settings = replace(config.for_strategy(wiring.strategy), prefix=wiring.prefix)
+        settings = replace(config.for_strategy(wiring.strategy), prefix=wiring.prefix,
+                           key_ttl=wiring.key_ttl)
         timers = wiring.timers
         if timers is not None and timers.ttl is not None:
             settings = replace(settings, ttl=timers.ttl)
@@ -63,6 +64,8 @@ def build_with(config: SystemConfig = DEFAULT_CONFIG, *,
         store.create(ITEMS)
         checkpoints = Checkpoints()
         api = api_class(settings, wiring.redis("api"), store, checkpoints)
+        if settings.versioned_keys:
+            api.seed_versions(ITEMS)
         worker = worker_class(settings, wiring.redis("worker"), store,
                               checkpoints=checkpoints)
         return ReferenceSystem(api, worker, store, checkpoints)

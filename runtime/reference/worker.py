@@ -34,6 +34,9 @@ class Worker:
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+        # The stream (and its group) must not outlive the deployment forever; XADD keeps
+        # a stream's TTL, so one EXPIRE right after creating it covers every event.
+        cache.expire(config.stream_key, config.key_ttl)
 
     def drain(self, limit: int = 1000) -> int:
         """Handle every pending event (new ones and stale unacknowledged ones)."""
