@@ -6,6 +6,7 @@ prints located messages on stderr and never a traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sys
@@ -16,15 +17,22 @@ from typing import Any
 import click
 
 from inkproof import __version__, describe
-from inkproof.errors import InkproofError, Problem, SpecError, did_you_mean
-from inkproof.files import write_atomically
+from inkproof.errors import InkproofError, Problem, SpecError, did_you_mean, printable
+from inkproof.files import check_writable, write_all, write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
-from inkproof.loader import load_flow, spec_files
+from inkproof.loader import load_flow, parse_flow, spec_files
 from inkproof.model import Flow
+from inkproof.redact import mask_text, register_secrets_from
 from inkproof.schema import json_schema_text
 
 EXIT_DRIFT = 1
 EXIT_SPEC_ERROR = 2
+
+
+def _echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a line; control characters from input are escaped (no terminal injection) and
+    passwords masked (a message may name a server by its URL)."""
+    click.echo(printable(mask_text(message)), err=err, nl=nl)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,31 +45,51 @@ def cli() -> None:
     """
 
 
-def _load_all(paths: Iterable[Path]) -> tuple[list[tuple[Path, Flow]], int]:
+#: ``-`` as a spec: standard input (for check and explain, which read each spec once).
+STDIN = Path("-")
+
+
+def _shown(path: Path) -> str:
+    return "<stdin>" if path == STDIN else str(path)
+
+
+def _load_one(path: Path, stdin_ok: bool) -> Flow:
+    if path != STDIN:
+        return load_flow(path)
+    if not stdin_ok:
+        raise click.UsageError("standard input (-) is read by check and explain only: "
+                               "this command reads each spec more than once")
+    from inkproof.yamlsource import MAX_BYTES
+
+    return parse_flow(sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>")
+
+
+def _load_all(paths: Iterable[Path], stdin_ok: bool = False
+              ) -> tuple[list[tuple[Path, Flow]], int]:
     """Load every spec, printing problems as they come; return the flows and failure count."""
     loaded: list[tuple[Path, Flow]] = []
     failures = 0
-    paths = spec_files(paths)
+    paths = list(dict.fromkeys(spec_files(paths)))  # stdin, like any file, is read once
     if not paths:
-        click.echo("inkproof: no spec files found (a spec is a .yaml file with "
+        _echo("inkproof: no spec files found (a spec is a .yaml file with "
                    "`inkproof: 1`)", err=True)
         failures += 1
     for path in paths:
         try:
-            loaded.append((path, load_flow(path)))
+            loaded.append((path, _load_one(path, stdin_ok)))
         except SpecError as exc:
             failures += 1
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                _echo(str(problem), err=True)
             count = len(exc.problems)
-            click.echo(f"✗ {path}: {count} problem{'s' if count != 1 else ''}", err=True)
+            _echo(f"✗ {_shown(path)}: {count} problem{'s' if count != 1 else ''}", err=True)
     # Output folders are named after flow ids, so two specs with one id would overwrite
     # each other's pictures.
     first: dict[str, Path] = {}
     for path, flow in loaded:
         if flow.id in first:
             failures += 1
-            click.echo(str(Problem(str(path), 1, 1, f"flow id '{flow.id}' is also used by "
+            _echo(str(Problem(str(path), 1, 1, f"flow id '{flow.id}' is also used by "
                                    f"{first[flow.id]}", "flow ids must be unique")), err=True)
         first.setdefault(flow.id, path)
     return loaded, failures
@@ -74,25 +102,52 @@ SPEC_ARGUMENT = click.argument("specs", nargs=-1, required=True,
 @cli.command()
 @SPEC_ARGUMENT
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when everything is valid.")
-def check(specs: tuple[Path, ...], quiet: bool) -> None:
-    """Validate spec files; print one summary line per flow.
+@click.option("--lang", default=None,
+              help="Also check that installed fonts draw every label in these languages "
+                   "(comma-separated, or 'all').")
+def check(specs: tuple[Path, ...], quiet: bool, lang: str | None) -> None:
+    """Validate spec files (- reads standard input); print one summary line per flow.
 
     Reports every mistake of every file with file:line:col, then exits 2 if any was found.
+    With --lang, also every character of a translated label that no installed font has.
     """
-    loaded, failures = _load_all(specs)
-    if not quiet:
-        for path, flow in loaded:
-            click.echo(f"✓ {describe.summary(flow)}  ({path})")
+    loaded, failures = _load_all(specs, stdin_ok=True)
+    for path, flow in loaded:
+        problems = _uncovered(path, flow, lang) if lang is not None else []
+        for problem in problems:
+            _echo(f"{_shown(path)}: {problem}", err=True)
+        failures += bool(problems)
+        if not quiet and not problems:
+            _echo(f"✓ {describe.summary(flow)}  ({_shown(path)})")
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
+
+
+def _uncovered(path: Path, flow: Flow, lang: str) -> list[str]:
+    """Characters of the flow's labels, in each language, that no installed font draws."""
+    from inkproof.i18n.catalog import translator_for
+    from inkproof.i18n.messages import messages
+    from inkproof.labels import render_label
+    from inkproof.render.coverage import uncovered
+
+    found = []
+    for code in _languages(path, flow, lang):
+        translate = translator_for(path, flow, code)
+        labels = []
+        for message in messages(flow):
+            english = render_label(message.source, flow.vars)
+            labels.append((message.context,
+                           translate(message.context, english) if translate else english))
+        found += [f"language {code}: {gap}" for gap in uncovered(labels, code)]
+    return found
 
 
 @cli.command()
 @SPEC_ARGUMENT
 def explain(specs: tuple[Path, ...]) -> None:
     """Print a readable outline of each flow: lanes, boxes, arrows, legend, callouts."""
-    loaded, failures = _load_all(specs)
-    click.echo("\n\n".join(describe.outline(flow) for _, flow in loaded))
+    loaded, failures = _load_all(specs, stdin_ok=True)
+    _echo("\n\n".join(describe.outline(flow) for _, flow in loaded))
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
 
@@ -104,10 +159,22 @@ def schema(output: Path | None) -> None:
     """Print the JSON Schema of the spec format (for editors and other tools)."""
     text = json_schema_text()
     if output is None:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
         return
     write_atomically(output, text.encode("utf-8"))
-    click.echo(f"wrote {output}", err=True)
+    _echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+def doctor() -> None:
+    """List every font, program and server inkproof uses: found or missing, and the package
+    that provides it. Exit 1 when something is missing."""
+    from inkproof import doctor as checkup
+
+    findings = checkup.examine()
+    _echo(checkup.report(findings), nl=False)
+    if any(finding.path is None for finding in findings):
+        sys.exit(EXIT_DRIFT)
 
 
 def _size(text: str | None) -> tuple[int, int] | None:
@@ -165,6 +232,9 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     from inkproof.render import pipeline
 
     size = _size(size_text)
+    check_writable(out, folder=True, what="--out")
+    if layout_report is not None:
+        check_writable(layout_report, folder=False, what="--layout-report")
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
@@ -179,19 +249,19 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     done = batch.render_all(jobs, jobs_count)
     for job, result in zip(jobs, done, strict=True):
         if result.fallbacks:
-            click.echo(f"warning: {result.rendered.flow_id} ({job.lang}): "
+            _echo(f"warning: {result.rendered.flow_id} ({job.lang}): "
                        f"{len(result.fallbacks)} label(s) drawn in English — "
                        + ", ".join(f"{c} ({why})" for c, why in sorted(result.fallbacks.items())),
                        err=True)
     results = [result.rendered for result in done]
-    written = pipeline.write_outputs(out, results)
-    if layout_report is not None:
+    files = pipeline.output_files(out, results)
+    if layout_report is not None:  # written in the same batch: all files or none
         reports = [r.report for r in results if r.report is not None]
-        write_atomically(layout_report, (json.dumps({"reports": reports}, indent=1,
-                                                    ensure_ascii=False) + "\n").encode())
-    for path in written:
+        files.append((layout_report, (json.dumps({"reports": reports}, indent=1,
+                                                 ensure_ascii=False) + "\n").encode()))
+    for path in write_all(files):
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        click.echo(f"wrote {shown} ({path.stat().st_size // 1024} KiB)")
+        _echo(f"wrote {shown} ({path.stat().st_size // 1024} KiB)")
 
 
 
@@ -207,6 +277,9 @@ def _languages(path: Path, flow: Flow, spec: str) -> list[str]:
         else:
             catalog.po_path(catalog.locales_dir(path), part, flow.id)  # validates the tag
             codes.append(part)
+    if not codes:
+        raise click.BadParameter(f"{spec!r} names no language (like en, de,ja or all)",
+                                 param_hint="--lang")
     return list(dict.fromkeys(codes))
 
 
@@ -239,7 +312,7 @@ def extract(specs: tuple[Path, ...]) -> None:
     for path, flow in loaded:
         target = catalog.locales_dir(path) / f"{flow.id}.pot"
         write_atomically(target, catalog.dump(catalog.template(flow)), create_parent=True)
-        click.echo(f"wrote {target}")
+        _echo(f"wrote {target}")
 
 
 @i18n.command()
@@ -262,12 +335,10 @@ def update(specs: tuple[Path, ...], lang: str | None) -> None:
         files.append((locales / f"{flow.id}.pot", catalog.dump(catalog.template(flow))))
         for code in _chosen(path, flow, lang):
             po = catalog.po_path(locales, code, flow.id)
-            existing = catalog.load(po) if po.is_file() else None
+            existing = catalog.load_if_present(po)
             files.append((po, catalog.dump(catalog.update(existing, flow, code))))
-    from inkproof.files import write_all
-
     for written in write_all(files):
-        click.echo(f"wrote {written}")
+        _echo(f"wrote {written}")
 
 
 @i18n.command(name="check")
@@ -285,16 +356,16 @@ def check_catalogs(specs: tuple[Path, ...], lang: str | None) -> None:
         glossary = guard.load_glossary(catalog.glossary_path(path))
         codes = _chosen(path, flow, lang)
         if not codes:
-            click.echo(f"{flow.id}: no catalogs yet")
+            _echo(f"{flow.id}: no catalogs yet")
         for code in codes:
             po = catalog.po_path(catalog.locales_dir(path), code, flow.id)
-            report = catalog.check(flow, catalog.load(po) if po.is_file() else None, code, po,
+            report = catalog.check(flow, catalog.load_if_present(po), code, po,
                                    glossary)
             if report.clean:
-                click.echo(f"✓ {flow.id} ({code}): complete")
+                _echo(f"✓ {flow.id} ({code}): complete")
             else:
                 dirty += 1
-                click.echo("\n".join(report.lines()))
+                _echo("\n".join(report.lines()))
     if dirty:
         sys.exit(EXIT_DRIFT)
 
@@ -305,7 +376,7 @@ def _list_mutants(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     from inkproof.runtime.reference.mutants import MUTANTS
 
     for mutant in MUTANTS.values():
-        click.echo(f"{mutant.name:26} {mutant.breaks}")
+        _echo(f"{mutant.name:26} {mutant.breaks}")
     ctx.exit(0)
 
 
@@ -331,10 +402,11 @@ def verification_options(command: Callable[..., None]) -> Callable[..., None]:
 def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url: str | None,
                   https: bool, system_ref: str | None, mutant: str | None = None) -> list[Any]:
     """Verify every loaded flow in one session; the FlowReports, in order."""
+    register_secrets_from(redis_url, db_url)  # masked in every output, even out of URL form
     from inkproof.runtime.harness import Backends, Session
     from inkproof.runtime.reference.mutants import MUTANTS
     from inkproof.runtime.reference.system import build
-    from inkproof.runtime.system import load_factory
+    from inkproof.runtime.system import BackendDied, load_factory
     from inkproof.runtime.verify import verify_flow
 
     if mutant:
@@ -343,9 +415,15 @@ def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url
         factory, system_name = load_factory(system_ref), system_ref
     else:
         factory, system_name = build, "reference"
-    with Session(factory, Backends(redis_url, db_url, https)) as session:
-        return [verify_flow(session, flow, source=str(path), system=system_name)
-                for path, flow in loaded]
+    results: list[Any] = []
+    try:
+        with Session(factory, Backends(redis_url, db_url, https), name=system_ref) as session:
+            for path, flow in loaded:
+                results.append(verify_flow(session, flow, source=str(path), system=system_name))
+    except BackendDied as died:  # what was proven until then, then one message, exit 2
+        _print_table([*results, *([died.partial] if died.partial is not None else [])])
+        raise InkproofError(str(died)) from None
+    return results
 
 
 def _print_table(results: list[Any]) -> None:
@@ -383,6 +461,9 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
     if mutant and mutant not in MUTANTS:
         hint = did_you_mean(mutant, MUTANTS) or f"one of: {', '.join(MUTANTS)}"
         raise click.BadParameter(f"no mutant {mutant!r} — {hint}", param_hint="--mutant")
+    for target, option in ((json_path, "--json"), (junit_path, "--junit")):
+        if target is not None:
+            check_writable(target, folder=False, what=option)
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
@@ -422,6 +503,7 @@ def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None
     from inkproof.i18n.catalog import translator_for
     from inkproof.publish.site import FlowToPublish
 
+    check_writable(out, folder=True, what="--out")
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
@@ -433,7 +515,7 @@ def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None
     drifted = [r for r in results if not r.ok]
     if drifted and not allow_unverified:
         _print_table(drifted)
-        click.echo("inkproof: not published — " + ", ".join(r.flow for r in drifted)
+        _echo("inkproof: not published — " + ", ".join(r.flow for r in drifted)
                    + " drifted from the running system (fix the spec or the system, or pass "
                    "--allow-unverified to publish stamped 'not verified'); nothing in "
                    f"{out} was changed", err=True)
@@ -442,18 +524,18 @@ def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None
         from inkproof.runtime.report import summary
 
         for result in results:
-            click.echo(summary(result))
+            _echo(summary(result))
     flows = [FlowToPublish(path, flow, tuple(languages[flow.id]), result)
              for (path, flow), result in zip(loaded, results, strict=True)]
     done = _publish_with_progress(flows, out, jobs_count, quiet)
     for warning in done.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _echo(f"warning: {warning}", err=True)
     if not quiet:
-        click.echo(f"published {out}/: {len(done.rendered)} picture(s) rendered, "
+        _echo(f"published {out}/: {len(done.rendered)} picture(s) rendered, "
                    f"{len(done.kept)} unchanged; {len(done.files)} files, manifest.json, "
                    "index.html")
     if drifted:
-        click.echo("warning: published unverified: " + ", ".join(r.flow for r in drifted),
+        _echo("warning: published unverified: " + ", ".join(r.flow for r in drifted),
                    err=True)
 
 
@@ -476,10 +558,21 @@ def _publish_with_progress(flows: list[Any], out: Path, jobs: int | None,
 def main() -> None:
     """Console entry point: user errors become a message and exit code 2, never a traceback."""
     try:
-        cli.main(prog_name="inkproof", standalone_mode=True)
+        # Not standalone: click's own usage errors quote what was typed (a --lang, a
+        # path), so they are printed here, escaped, like every other message.
+        code = cli.main(prog_name="inkproof", standalone_mode=False)
+    except click.ClickException as exc:
+        shown = io.StringIO()
+        exc.show(file=shown)
+        sys.stderr.write(printable(shown.getvalue()))
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _echo("Aborted!", err=True)
+        sys.exit(1)
     except InkproofError as exc:
-        click.echo(f"inkproof: {exc}", err=True)
+        _echo(f"inkproof: {exc}", err=True)
         sys.exit(EXIT_SPEC_ERROR)
     except OSError as exc:
-        click.echo(f"inkproof: {exc.filename or ''}: {exc.strerror}", err=True)
+        _echo(f"inkproof: {exc.filename or ''}: {exc.strerror}", err=True)
         sys.exit(EXIT_SPEC_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,8 +8,21 @@ all the :class:`Problem` s it found rather than stopping at the first.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Control characters (ESC starts terminal escape sequences; CR overwrites the line) and the
+# bidi embedding, override and isolate controls (they reorder what a reader sees). Newlines
+# and tabs stay: messages span lines.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\u202e``),
+    so that input quoted in a message can never drive the terminal it is printed on."""
+    return _HIDDEN.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                  else f"\\u{ord(m.group()):04x}"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +37,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.column}: {self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
+        return printable(f"{text} — {self.hint}" if self.hint else text)
 
 
 class InkproofError(Exception):

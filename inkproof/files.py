@@ -49,3 +49,20 @@ def write_atomically(path: Path, data: bytes, *, create_parent: bool = False) ->
     if not create_parent and not path.parent.is_dir():
         raise InkproofError(f"{path.parent}: no such folder")
     write_all([(path, data)])
+
+
+def check_writable(path: Path, *, folder: bool, what: str) -> None:
+    """Refuse, before any work, a target that could not be written at the end.
+
+    ``folder``: ``path`` is an output folder (created if absent), else a file (its folders
+    are created if absent). The nearest existing ancestor must be a writable folder.
+    """
+    if path.exists() and path.is_dir() != folder:
+        raise InkproofError(f"{what} {path} is {'not ' if folder else ''}a folder")
+    ancestor = path if folder and path.exists() else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InkproofError(f"{what} {path}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InkproofError(f"{what} {path}: {ancestor} is not writable")

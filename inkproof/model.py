@@ -21,6 +21,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
+    Strict,
     ValidationInfo,
     model_validator,
 )
@@ -78,6 +79,12 @@ def _render_template(source: str, info: ValidationInfo) -> str:
 
 
 Scalar = str | int | float | bool
+
+# Numbers and flags are taken as written: YAML `seed: true` or `canvas: [1024.0, "1024"]` is
+# a type error, not silently 1 and 1024 (lax coercion would hide a typo in a spec).
+Integer = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # an int is a number too
+Flag = Annotated[bool, Strict()]
 
 
 def _freeze(mapping: dict[str, Any]) -> Mapping[str, Any]:
@@ -187,9 +194,9 @@ class Style(Node):
 
     theme: Literal["whiteboard", "classic"] = "whiteboard"
     palette: Literal["cool-blue"] = "cool-blue"
-    canvas: tuple[Annotated[int, Field(ge=256, le=8192)],
-                  Annotated[int, Field(ge=256, le=8192)]] = (1024, 1024)
-    seed: int = Field(7, ge=1, le=2**31 - 1)
+    canvas: tuple[Annotated[Integer, Field(ge=256, le=8192)],
+                  Annotated[Integer, Field(ge=256, le=8192)]] = (1024, 1024)
+    seed: Integer = Field(7, ge=1, le=2**31 - 1)
     rtl: Literal["mirror", "keep"] = Field(
         "mirror", description="Right-to-left languages: mirror the whole layout (title and "
                               "legend at the right, lanes flowing right to left) or keep it.")
@@ -214,7 +221,7 @@ class Box(Node):
     role: LabelText
     icon: Icon
     lane: Id | None = None
-    optional: bool = Field(False, description="Drawn dashed; the flow works without it.")
+    optional: Flag = Field(False, description="Drawn dashed; the flow works without it.")
     component: Component | None = Field(
         None, description="The part of the running system this box stands for (verify). "
                           "Defaults from the icon: web-window is the client, server-rack the "
@@ -223,7 +230,7 @@ class Box(Node):
 
 
 class HttpResponse(Node):
-    status: int = Field(ge=100, le=599)
+    status: Integer = Field(ge=100, le=599)
     content_type: str | None = Field(None, max_length=100)
 
 
@@ -233,7 +240,7 @@ class RedisReply(Node):
 
 
 class SqlResult(Node):
-    min_rows: int = Field(1, ge=0)
+    min_rows: Integer = Field(1, ge=0)
 
 
 SqlKind = Literal["SELECT", "INSERT", "UPDATE", "DELETE", "UPSERT", "BEGIN", "COMMIT",
@@ -272,13 +279,13 @@ class Arrow(Node):
     path: Literal["read", "write"] = Field(
         description="read = cyan read path; write = darker blue write/invalidation path.")
     expect: Expect
-    optional: bool = False
+    optional: Flag = False
 
 
 class LegendStep(Node):
     """One numbered step of the walkthrough; its number is drawn on the arrows it names."""
 
-    n: int = Field(ge=1)
+    n: Integer = Field(ge=1)
     text: LabelText
     arrows: tuple[Id, ...] = Field(min_length=1)
 
@@ -322,7 +329,7 @@ class Step(OneOf):
     json_body: FrozenScalars | None = Field(None, alias="json")
     drain: Literal["worker"] | None = Field(None, description="Let the worker consume every "
                                                               "pending event.")
-    advance: Annotated[float, Field(gt=0)] | None = Field(None, description="Advance the clock "
+    advance: Annotated[Number, Field(gt=0)] | None = Field(None, description="Advance the clock "
                                                                             "by N seconds.")
     redeliver: Literal["last"] | None = Field(None, description="Deliver the last consumed "
                                                                 "event again.")
