@@ -2,12 +2,18 @@
 
 Each job is independent and deterministic, so running them in parallel changes nothing
 but the wall time. Workers load the spec and catalog themselves: only paths and options
-cross the process boundary, and only bytes come back.
+cross the process boundary, and only bytes come back. Workers die with the process that
+started them, even when it is killed with SIGKILL and cannot shut its pool down.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -43,10 +49,42 @@ def default_workers() -> int:
                else os.cpu_count() or 1)
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: without it a worker of a killed publish renders on and then waits
+    on its queue forever. Linux sends the worker SIGKILL when its parent dies; elsewhere a
+    thread polls for the parent. The parent may have died before either was in place."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers never outlive this process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+
+
 def render_all(jobs: Sequence[Job], workers: int | None = None) -> list[Done]:
     """Every job's result, in job order; the first failure is raised, as in a serial run."""
     workers = min(workers or default_workers(), len(jobs)) or 1
     if workers == 1:
         return [render_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         return list(pool.map(render_one, jobs))
