@@ -511,6 +511,10 @@ def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None
     for path, flow in loaded:  # a missing or broken catalog fails before any work starts
         for code in languages[flow.id]:
             translator_for(path, flow, code)
+    from inkproof.publish.site import preflight
+
+    for done in preflight(out, [flow.id for _, flow in loaded]):  # foreign files: refused now
+        _echo(f"recovered: {done}", err=True)
     results = _verify_flows(loaded, redis_url, db_url, https, system_ref)
     drifted = [r for r in results if not r.ok]
     if drifted and not allow_unverified:

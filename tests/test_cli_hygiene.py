@@ -149,3 +149,13 @@ def test_output_targets_are_validated_before_any_work(tmp_path: Path) -> None:
         _clean(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
     assert blocker.read_text() == "keep me"
+
+
+def test_publish_refuses_foreign_files_before_verifying(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<h1>the docs site's own page</h1>")
+    result = inkproof("publish", FLOWS[0], "--lang", "en", "--out", tmp_path)
+    assert result.returncode == 2
+    assert "holds files inkproof did not publish: index.html" in result.stderr
+    assert result.stdout == ""  # no verification summary: refused before verifying
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html"]
+    _clean(result)

@@ -84,22 +84,40 @@ def publish(flows: Sequence[FlowToPublish], out: Path, *, jobs: int | None = Non
     overwritten (an InkproofError naming them, and nothing changes)."""
     out.mkdir(parents=True, exist_ok=True)
     result = Published()
+    new_flows = list(dict.fromkeys(item.flow.id for item in flows))
     with transaction.locked(out):
         result.warnings += transaction.recover(out, _is_entry)
-        try:
-            previous, problem = manifest.load(out), None
-        except manifest.ManifestError as exc:
-            previous, problem = {}, str(exc)
-        new_flows = list(dict.fromkeys(item.flow.id for item in flows))
-        old_flows = [f["flow"] for f in previous.get("flows", [])]
-        # An invalid manifest counts as none: then its own file is not inkproof's either.
-        _refuse_foreign(out, previous, problem, [*new_flows, *old_flows])
+        previous, old_flows = _previous_set(out, new_flows)
         entries = _stage_and_commit(flows, out, previous, result, jobs, progress,
                                     place=[*sorted(new_flows), INDEX, manifest.MANIFEST],
                                     remove=sorted(set(old_flows) - set(new_flows)))
     result.files = sorted(out / f["path"] for e in entries for p in e["pictures"]
                           for f in p["files"])
     return result
+
+
+def preflight(out: Path, flow_ids: Sequence[str]) -> list[str]:
+    """Before the (slow) verification: finish what an interrupted publish left, and refuse
+    a folder holding files inkproof did not publish. ``publish`` checks again under its lock.
+    Returns what recovery did."""
+    if not out.is_dir():
+        return []
+    with transaction.locked(out):
+        done = transaction.recover(out, _is_entry)
+        _previous_set(out, flow_ids)
+    return done
+
+
+def _previous_set(out: Path, new_flows: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """The previous manifest and its flows, after refusing foreign files (InkproofError)."""
+    try:
+        previous, problem = manifest.load(out), None
+    except manifest.ManifestError as exc:
+        previous, problem = {}, str(exc)
+    old_flows = [f["flow"] for f in previous.get("flows", [])]
+    # An invalid manifest counts as none: then its own file is not inkproof's either.
+    _refuse_foreign(out, previous, problem, [*new_flows, *old_flows])
+    return previous, old_flows
 
 
 def recover(out: Path) -> list[str]:
