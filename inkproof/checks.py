@@ -1,4 +1,5 @@
-"""Checks that span elements: unique ids, references between elements, legend numbering.
+"""Checks that span elements: unique ids, references between elements (and to the icon
+registry and icon files), legend numbering, scenarios listing only arrows that claim something.
 
 They read the raw document (dicts and lists) rather than the model so that they run even
 when some other part of the file is malformed: a user fixing a spec sees every mistake in
@@ -7,14 +8,21 @@ one pass. Items of the wrong shape are skipped here; the schema reports those.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path as FsPath
 from typing import Any
 
-from inkproof.errors import Problem, did_you_mean
+from inkproof.errors import Problem, SpecError, did_you_mean
+from inkproof.model import icon_form_problem, icon_names
+from inkproof.reading import read_bounded
 from inkproof.yamlsource import Path, Positions
 
 #: Sections whose items share one id namespace (a callout's `near` may name any of them).
 ELEMENT_SECTIONS = ("lanes", "boxes", "arrows", "callouts", "notes", "strategies")
+#: The largest icon file a spec may name (an icon is a few shapes, not a picture).
+MAX_ICON_BYTES = 256 * 1024
+
 _KIND = {"lanes": "lane", "boxes": "box", "arrows": "arrow", "callouts": "callout",
          "notes": "note", "strategies": "strategy", "scenarios": "scenario"}
 
@@ -59,8 +67,10 @@ class _Checker:
                 self.ref((*path, i), value, kind, known)
 
 
-def check_references(data: Any, positions: Positions) -> list[Problem]:
-    """All cross-element problems of a raw flow document."""
+def check_references(data: Any, positions: Positions, folder: FsPath | None = None
+                     ) -> list[Problem]:
+    """All cross-element problems of a raw flow document. ``folder`` is the spec file's
+    folder, where icon files are looked for (None: the spec is not a file, e.g. stdin)."""
     checker = _Checker(data, positions)
     _unique_ids(checker)
     lanes, boxes, arrows = _ids(data, "lanes"), _ids(data, "boxes"), _ids(data, "arrows")
@@ -69,6 +79,7 @@ def check_references(data: Any, positions: Positions) -> list[Problem]:
     for i, box in _items(data, "boxes"):
         if "lane" in box:
             checker.ref(("boxes", i, "lane"), box["lane"], "lane", lanes)
+        _check_icon(checker, ("boxes", i, "icon"), box.get("icon"), folder)
 
     for i, arrow in _items(data, "arrows"):
         for end in ("from", "to"):
@@ -88,12 +99,15 @@ def check_references(data: Any, positions: Positions) -> list[Problem]:
         checker.refs(("strategies", i, "arrows"), strategy.get("arrows"), "arrow", arrows)
 
     strategies = _ids(data, "strategies")
+    claimed = {arrow["id"]: "expect" in arrow for _, arrow in _items(data, "arrows")
+               if isinstance(arrow.get("id"), str)}
     for i, scenario in _items(data, "scenarios"):
         if "strategy" in scenario:
             checker.ref(("scenarios", i, "strategy"), scenario["strategy"], "strategy",
                         strategies)
-        checker.refs(("scenarios", i, "arrows"), scenario.get("arrows"), "arrow", arrows)
-        checker.refs(("scenarios", i, "absent"), scenario.get("absent"), "arrow", arrows)
+        for field in ("arrows", "absent"):
+            checker.refs(("scenarios", i, field), scenario.get(field), "arrow", arrows)
+            _check_observable(checker, ("scenarios", i, field), scenario.get(field), claimed)
         expected, absent = scenario.get("arrows"), scenario.get("absent")
         if isinstance(expected, list) and isinstance(absent, list):
             for j, arrow_id in enumerate(absent):
@@ -129,3 +143,53 @@ def _check_legend(checker: _Checker, arrows: dict[str, Path]) -> None:
             checker.fail(("legend", i, "n"), f"legend step {position} is numbered {number}",
                          f"legend numbers must run 1..{len(steps)} in order")
         checker.refs(("legend", i, "arrows"), step.get("arrows"), "arrow", arrows)
+
+
+def _check_observable(checker: _Checker, path: Path, values: Any,
+                      claimed: dict[str, bool]) -> None:
+    """A scenario lists arrows to observe: an arrow without ``expect`` says nothing to see."""
+    if not isinstance(values, list):
+        return
+    for j, arrow_id in enumerate(values):
+        if isinstance(arrow_id, str) and claimed.get(arrow_id) is False:
+            checker.fail((*path, j), f"arrow '{arrow_id}' claims nothing (no expect): it cannot "
+                         "be observed", "give the arrow an `expect:` or leave it out of this "
+                         "scenario")
+
+
+def _check_icon(checker: _Checker, path: Path, icon: Any, folder: FsPath | None) -> None:
+    """An icon names a registered icon, or a small file inside the spec's folder.
+
+    Values of the wrong form are the model's to report (:func:`inkproof.model.IconRef`)."""
+    if not isinstance(icon, str) or icon_form_problem(icon) is not None:
+        return
+    if not icon.endswith(".svg"):  # a name
+        known = icon_names()
+        if icon not in known:
+            checker.fail(path, f"unknown icon '{icon}'", did_you_mean(icon, known)
+                         or "an icon name from the README's list, or the path of an .svg file "
+                            "beside the spec")
+        return
+    if folder is None:
+        return
+    box_id = checker.data["boxes"][path[1]].get("id")
+    where = f"boxes[{path[1]}]" + (f" '{box_id}'" if isinstance(box_id, str) else "") + ".icon"
+    file = folder / icon
+    if not os.path.lexists(file):
+        checker.fail(path, f"{where}: icon file '{icon}' not found beside the spec",
+                     f"looked for {file}")
+        return
+    try:
+        inside = file.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        checker.fail(path, f"{where}: icon file '{icon}' leads outside the spec's folder",
+                     "keep icon files in the spec's folder or below it")
+        return
+    try:
+        read_bounded(file, MAX_ICON_BYTES, f"icon file '{icon}'")
+    except SpecError as exc:
+        for problem in exc.problems:
+            checker.fail(path, f"{where}: {problem.message}", problem.hint)
+

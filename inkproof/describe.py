@@ -48,19 +48,24 @@ def outline(flow: Flow) -> str:
             lines.append(f"Lane {lane.title.text}{caption}")
         for box in boxes:
             optional = " (optional)" if box.optional else ""
-            lines.append(f"  [{box.icon.value}] {box.name.text}{optional}: {box.role.text}")
+            stands = [f"{field} {value}" for field, value in (("component", box.component),
+                                                              ("service", box.service)) if value]
+            lines.append(f"  [{box.icon}] {box.name.text}{optional}: {box.role.text}"
+                         + (f" ({'; '.join(stands)})" if stands else ""))
     lines += ["", "Arrows"]
     for arrow in flow.arrows:
         badges = ",".join(str(n) for n in flow.legend_numbers(arrow.id)) or "-"
         optional = " (optional)" if arrow.optional else ""
         lines.append(f"  ({badges}) {flow.box(arrow.source).name.text} → "
                      f"{flow.box(arrow.target).name.text}: \"{arrow.label.text}\" "
-                     f"[{arrow.path}{optional}; expects {arrow.expect.kind}]")
+                     f"[{arrow.path}{optional}; "
+                     + (f"expects {arrow.expect.kind}]" if arrow.expect else "claims nothing]"))
     if flow.legend:
         lines += ["", "Legend"] + [f"  {step.n}. {step.text.text}" for step in flow.legend]
     if flow.callouts:
-        lines += ["", "Callouts"] + [f"  \"{c.text.text}\" near {c.near}; proves {c.proves.value}"
-                                     for c in flow.callouts]
+        lines += ["", "Callouts"] + [f"  \"{c.text.text}\" near {c.near}; " + (
+            f"proves {c.proves.value}" if c.proves else "informational (claims nothing)")
+            for c in flow.callouts]
     if flow.strategies:
         lines += ["", "Strategies"] + [f"  {s.name.text}: {s.text.text if s.text else ''} "
                                        f"(proves {s.proves.value})" for s in flow.strategies]

@@ -47,11 +47,15 @@ def spec_files(paths: Iterable[FsPath]) -> list[FsPath]:
 
 def load_flow(path: str | FsPath) -> Flow:
     """Read, validate and build the flow in ``path``. Raises SpecError listing all mistakes."""
-    return parse_flow(read_spec_bytes(path), str(path))
+    return parse_flow(read_spec_bytes(path), str(path), folder=FsPath(path).parent)
 
 
-def parse_flow(text: str | bytes, file: str = "<spec>") -> Flow:
-    """Validate and build a flow from YAML text; ``file`` is used in messages only."""
+def parse_flow(text: str | bytes, file: str = "<spec>", *, folder: FsPath | None = None
+               ) -> Flow:
+    """Validate and build a flow from YAML text; ``file`` is used in messages only.
+
+    ``folder`` is where the spec's own files (icons) are; without it (standard input) their
+    paths are checked for form only."""
     data, positions = read_yaml(text, file)
     if not isinstance(data, dict):
         raise SpecError([positions.problem((), "a flow spec must be a mapping",
@@ -62,7 +66,7 @@ def parse_flow(text: str | bytes, file: str = "<spec>") -> Flow:
                                            f"{version!r}" if "inkproof" in data else
                                            "missing 'inkproof: 1' (the format version)",
                                            f"this inkproof reads version {FORMAT_VERSION}")])
-    problems = check_references(data, positions)
+    problems = check_references(data, positions, folder)
     variables = data.get("vars") if isinstance(data.get("vars"), dict) else {}
     try:
         flow = Flow.model_validate(data, context={"vars": variables})
@@ -103,9 +107,9 @@ def _problem(error: Any, data: Any, positions: Positions) -> Problem:
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(value, choices) or f"expected one of: {', '.join(choices)}"
         return positions.problem(loc, f"{where}: {value!r} is not allowed", hint)
-    if kind == "string_pattern_mismatch" and loc and loc[-1] in _ID_FIELDS:
-        return positions.problem(loc, f"{where}: {value!r} is not a valid id",
-                                 "ids are lowercase words joined by '-', like 'cache-fill'")
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in _NAMED_FIELDS:
+        noun, hint = _NAMED_FIELDS[str(loc[-1])]
+        return positions.problem(loc, f"{where}: {value!r} is not a valid {noun}", hint)
     message = error["msg"][:1].lower() + error["msg"][1:]
     if kind.endswith("_type") or kind.endswith("_parsing"):
         message += (", got an empty value" if value is None
@@ -113,7 +117,15 @@ def _problem(error: Any, data: Any, positions: Positions) -> Problem:
     return positions.problem(loc, f"{where}: {message}")
 
 
-_ID_FIELDS = {"id", "from", "to", "lane", "near", "strategy"}
+_ID_HINT = ("id", "ids are lowercase words joined by '-', like 'cache-fill'")
+#: Fields whose values are names of a fixed form: what to call a bad one, and the form.
+_NAMED_FIELDS = {
+    **dict.fromkeys(("id", "from", "to", "lane", "near", "strategy"), _ID_HINT),
+    "component": ("component kind",
+                  "component kinds are lowercase words joined by '-', like 'object-store'"),
+    "service": ("service name",
+                "a service name is letters, digits, '.', '_' and '-', like 'orders-api'"),
+}
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> Path:

@@ -8,6 +8,7 @@ and placeholders first; constructing models directly skips those checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -31,9 +32,12 @@ from inkproof import labels
 
 FORMAT_VERSION = 1
 
+#: Lowercase words joined by '-': ids, component kinds and icon names share this form.
+NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+
 Id = Annotated[
     str,
-    Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=64,
+    Field(pattern=NAME_PATTERN, max_length=64,
           description="Stable id: lowercase words joined by '-'. Used in catalogs and file names."),
 ]
 
@@ -160,7 +164,8 @@ class Property(StrEnum):
 
 
 class Component(StrEnum):
-    """Parts of a running system that verification observes (``runtime/``)."""
+    """The component kinds the reference system has, which verification observes by name
+    (``runtime/``). A box may name any other kind too (:data:`ComponentKind`)."""
 
     CLIENT = "client"
     API = "api"
@@ -170,8 +175,17 @@ class Component(StrEnum):
     WORKER = "worker"
 
 
+#: Any kind of component (``object-store``, ``function``): an open name. The six
+#: :class:`Component` kinds are the ones the reference system has.
+ComponentKind = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+#: Which service of the running system a box stands for (``orders-api``), for verification.
+ServiceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)]
+
+
 class Icon(StrEnum):
-    """Hand-drawn icons the renderer knows (generic shapes, never vendor logos)."""
+    """The first hand-drawn icons (generic shapes, never vendor logos). The full registry of
+    icon names is ``inkproof.render.icons.names()``; see :func:`icon_names`."""
 
     WEB_WINDOW = "web-window"
     SERVER_RACK = "server-rack"
@@ -184,6 +198,82 @@ class Icon(StrEnum):
     CHART_PULSE = "chart-pulse"
     LOGS = "logs"
     CLOUD = "cloud"
+
+
+def icon_names() -> frozenset[str]:
+    """Every icon name a spec may use: the renderer's registry (the :class:`Icon` values
+    while the renderer has none)."""
+    from inkproof.render import icons  # imported late: the renderer imports this module
+
+    registered = getattr(icons, "names", None)
+    return frozenset(registered()) if callable(registered) else frozenset(Icon)
+
+
+#: A folder or file name inside an icon path (no '..', no hidden files, no ':' of a URL).
+_PATH_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+ICON_FILE_PATTERN = rf"^({_PATH_PART}/)*{_PATH_PART}\.svg$"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def icon_form_problem(value: str) -> str | None:
+    """Why ``value`` is neither an icon name nor a safe path to an .svg file beside the spec
+    (None when it is one). Whether the name is registered and the file exists is checked at
+    load (:mod:`inkproof.checks`), where the spec's folder is known."""
+    if re.fullmatch(NAME_PATTERN, value):
+        return None
+    if _URL.match(value):
+        return f"icon '{value}' is a URL: an icon file must be beside the spec"
+    if value.startswith(("/", "~")):
+        return f"icon '{value}' is an absolute path: give a path relative to the spec's folder"
+    if "\\" in value:
+        return f"icon '{value}' uses '\\': separate folders with '/'"
+    if not value.endswith(".svg"):
+        return (f"icon '{value}' is neither an icon name (lowercase words joined by '-') "
+                "nor an .svg file")
+    if ".." in value.split("/"):
+        return f"icon '{value}' leads outside the spec's folder"
+    if not re.fullmatch(ICON_FILE_PATTERN, value):
+        return (f"icon '{value}' is not a plain relative path: folder and file names are "
+                "letters, digits, '_', '.' and '-'")
+    return None
+
+
+class IconRef(str):
+    """A box's icon: a registered icon name, or a relative path to the user's own .svg file
+    beside the spec (``icons/bucket.svg``). A plain string, with ``is_file`` to tell which."""
+
+    __slots__ = ()
+
+    @property
+    def is_file(self) -> bool:
+        return self.endswith(".svg")
+
+    @property
+    def value(self) -> str:
+        """The reference as written (what ``Icon.value`` gave: old render code reads it)."""
+        return str(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls._validate, core_schema.str_schema(min_length=1, max_length=200),
+            serialization=core_schema.plain_serializer_function_ser_schema(str))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {"anyOf": [{"enum": sorted(icon_names())},
+                          {"type": "string", "pattern": ICON_FILE_PATTERN, "maxLength": 200}],
+                "description": "A registered icon name, or the path of your own .svg file "
+                               "relative to the spec's folder (no '..', no URL)."}
+
+    @classmethod
+    def _validate(cls, value: str) -> IconRef:
+        problem = icon_form_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("icon", "{problem}", {"problem": problem})
+        return cls(value)
 
 
 # ---- style -------------------------------------------------------------------------------
@@ -219,14 +309,18 @@ class Box(Node):
     id: Id
     name: LabelText
     role: LabelText
-    icon: Icon
+    icon: IconRef
     lane: Id | None = None
     optional: Flag = Field(False, description="Drawn dashed; the flow works without it.")
-    component: Component | None = Field(
-        None, description="The part of the running system this box stands for (verify). "
-                          "Defaults from the icon: web-window is the client, server-rack the "
-                          "api, database the database, memory-stack the cache, "
-                          "message-queue the queue, gear the worker.")
+    component: ComponentKind | None = Field(
+        None, description="The kind of component this box is: any name (object-store, "
+                          "function, ...). The reference system has client, api, database, "
+                          "cache, queue and worker. Defaults from the icon: web-window is the "
+                          "client, server-rack the api, database the database, memory-stack "
+                          "the cache, message-queue the queue, gear the worker.")
+    service: ServiceName | None = Field(
+        None, description="The service of the running system this box stands for "
+                          "(orders-api), for verification.")
 
 
 class HttpResponse(Node):
@@ -278,7 +372,9 @@ class Arrow(Node):
     label: LabelText
     path: Literal["read", "write"] = Field(
         description="read = cyan read path; write = darker blue write/invalidation path.")
-    expect: Expect
+    expect: Expect | None = Field(
+        None, description="What a verification run must observe. Without it the arrow is "
+                          "drawn and reported 'not claimed'; no scenario may list it.")
     optional: Flag = False
 
 
@@ -291,12 +387,13 @@ class LegendStep(Node):
 
 
 class Callout(Node):
-    """A sticky note pointing at a box, arrow or lane, claiming a property runtime/ proves."""
+    """A sticky note pointing at a box, arrow or lane; it may claim a property runtime/
+    proves, or simply inform (reported 'not claimed')."""
 
     id: Id
     text: LabelText
     near: Id
-    proves: Property
+    proves: Property | None = None
 
 
 class Note(Node):

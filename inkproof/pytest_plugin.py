@@ -3,7 +3,8 @@
 Each arrow, callout, note and strategy of a flow is one test item, plus one item each for
 undocumented traffic, the legend's order and (on a real Redis) the MONITOR witness, so a CI
 run names exactly what drifted and ``--junitxml`` gives the usual report. A flow's
-verification runs once, when its first item runs; the failure message is the evidence.
+verification runs once, when its first item runs; the failure message is the evidence. An
+arrow or callout that claims nothing (no ``expect``, no ``proves``) is a skipped item.
 
 Options: ``--inkproof-redis URL``, ``--inkproof-db URL``, ``--inkproof-https`` and
 ``--inkproof-system MODULE:FACTORY``, as for ``inkproof verify``.
@@ -93,9 +94,23 @@ class FlowItem(pytest.Item):
     def runtest(self) -> None:
         assert isinstance(self.parent, FlowFile)
         report = self.parent.report()
+        unclaimed = self._unclaimed(report)
+        if unclaimed:
+            pytest.skip(unclaimed)
         problems = self._problems(report)
         if problems:
             raise InkproofFailure("\n".join(problems))
+
+    def _unclaimed(self, report: Any) -> str | None:
+        """The skip reason of an arrow or callout that claims nothing (None: it claims)."""
+        from inkproof.runtime.report import skip_reason
+
+        rows = [(a, a.evidence) for a in report.arrows if self.kind == "arrow"
+                and a.arrow == self.key]
+        rows += [(c, "; ".join(c.verdict.evidence)) for c in report.claims
+                 if c.kind == self.kind and c.id == self.key]
+        return next((skip_reason(self.kind, self.key, evidence) for row, evidence in rows
+                     if not row.claimed), None)
 
     def _problems(self, report: Any) -> list[str]:
         if self.kind == "arrow":

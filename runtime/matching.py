@@ -9,7 +9,8 @@ streams), so every rule is testable without a running system:
 - a scenario's arrows must be observed in order (each event proves at most one arrow);
 - ``absent`` arrows must not be observed at all;
 - events that no arrow of the flow describes are reported as undocumented: the picture
-  must not hide traffic.
+  must not hide traffic. An arrow that claims nothing (no ``expect``) matches no event, but
+  it does draw its two boxes talking, so traffic between them is documented.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from itertools import pairwise
 
 from inkproof.model import Arrow, Flow, Scenario
 from inkproof.runtime.events import Event
+from inkproof.runtime.status import Status
 
 
 def canonical_redis(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -71,10 +73,11 @@ def _subsequence(wanted: Sequence[str], tokens: Sequence[str]) -> bool:
 
 
 def arrow_matches(arrow: Arrow, event: Event) -> bool:
-    """Whether ``event`` is what ``arrow`` says happens (endpoints and expectation)."""
-    if (event.source, event.target) != (arrow.source, arrow.target):
-        return False
+    """Whether ``event`` is what ``arrow`` says happens (endpoints and expectation).
+    An arrow that claims nothing matches nothing: it is never proven."""
     expect = arrow.expect
+    if expect is None or (event.source, event.target) != (arrow.source, arrow.target):
+        return False
     if event.kind != expect.kind:
         return False
     if expect.request is not None:
@@ -108,12 +111,12 @@ class Verdict:
     """What happened to one expected arrow of a scenario."""
 
     arrow: str
-    status: str  # "proven", "missing" or "out-of-order"
+    status: Status  # proven, missing or out-of-order (not-run when its scenario could not run)
     event: Event | None = None  # the evidence (for out-of-order: the early event)
 
     @property
     def ok(self) -> bool:
-        return self.status == "proven"
+        return self.status == Status.PROVEN
 
 
 @dataclass(frozen=True)
@@ -142,11 +145,11 @@ def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> S
         if in_order is not None:
             used.add(in_order.index)
             last = in_order.index
-            verdicts.append(Verdict(arrow_id, "proven", in_order))
+            verdicts.append(Verdict(arrow_id, Status.PROVEN, in_order))
         elif candidates:
-            verdicts.append(Verdict(arrow_id, "out-of-order", candidates[0]))
+            verdicts.append(Verdict(arrow_id, Status.OUT_OF_ORDER, candidates[0]))
         else:
-            verdicts.append(Verdict(arrow_id, "missing"))
+            verdicts.append(Verdict(arrow_id, Status.MISSING))
     forbidden = tuple((arrow_id, e) for arrow_id in scenario.absent for e in stream
                       if arrow_matches(flow.arrow(arrow_id), e))
     return ScenarioResult(scenario.id, tuple(verdicts), forbidden,
@@ -158,10 +161,18 @@ def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> S
 REPLY_KINDS = frozenset({"response", "redis_reply", "sql_result"})
 
 
+def documents(arrow: Arrow, event: Event) -> bool:
+    """Whether the picture shows ``event`` by drawing ``arrow``: the arrow claims it, or
+    claims nothing and joins the same two boxes in the same direction."""
+    if arrow.expect is None:
+        return (event.source, event.target) == (arrow.source, arrow.target)
+    return arrow_matches(arrow, event)
+
+
 def undocumented(flow: Flow, events: Sequence[Event]) -> tuple[Event, ...]:
     """Interactions (not replies) that no arrow of the flow describes."""
     return tuple(e for e in events if e.kind not in REPLY_KINDS
-                 and not any(arrow_matches(a, e) for a in flow.arrows))
+                 and not any(documents(a, e) for a in flow.arrows))
 
 
 # ---- the legend's order ------------------------------------------------------------------
@@ -179,7 +190,8 @@ def legend_order(flow: Flow, result: ScenarioResult) -> tuple[str, ...]:
     for verdict in result.verdicts:
         if not verdict.ok or verdict.event is None or verdict.arrow not in step_of:
             continue
-        if flow.arrow(verdict.arrow).expect.kind in REPLY_KINDS:
+        expect = flow.arrow(verdict.arrow).expect
+        if expect is None or expect.kind in REPLY_KINDS:
             continue
         n = step_of[verdict.arrow]
         if n not in first or verdict.event.index < first[n][0]:

@@ -1,4 +1,9 @@
-"""Verification reports: the terminal table, JSON and JUnit XML, from FlowReports alone."""
+"""Verification reports: the terminal table, JSON and JUnit XML, from FlowReports alone.
+
+What claims nothing (an arrow without ``expect``, a callout without ``proves``) is shown as
+``not-claimed`` — its own mark in the table, ``"claimed": false`` in JSON, a skipped test
+case in JUnit — and counted apart in the summary line, never among the proven.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,19 @@ from rich.table import Table
 from rich.text import Text
 
 from inkproof.redact import mask_data, mask_text
+from inkproof.runtime.status import Status
 from inkproof.runtime.verify import ArrowRow, ClaimRow, FlowReport
 
 _MARK = {True: "✓", False: "✗"}
-_STYLE = {"proven": "green", "not-exercised": "yellow"}
+#: Statuses with a mark and style of their own (the rest: ✓ or ✗, failures bold red).
+_OWN_MARK = {Status.NOT_CLAIMED: "–"}
+_STYLE = {Status.PROVEN: "green", Status.NOT_EXERCISED: "yellow", Status.NOT_CLAIMED: "dim"}
 
 
 def _status_text(status: str, ok: bool) -> Text:
-    shown = f"{status} (optional)" if ok and status == "not-exercised" else status
-    return Text(f"{_MARK[ok]} {shown}", style=_STYLE.get(status, "bold red"))
+    shown = f"{status} (optional)" if ok and status == Status.NOT_EXERCISED else status
+    mark = _OWN_MARK.get(Status(status), _MARK[ok])
+    return Text(f"{mark} {shown}", style=_STYLE.get(Status(status), "bold red"))
 
 
 def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = False) -> str:
@@ -48,11 +57,11 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
                   c.verdict.property, "\n".join(dict.fromkeys(c.verdict.evidence)))
                  for c in report.claims]
         rows += [("traffic", f"{e.source}→{e.target}", "(no arrow draws this)",
-                  _status_text("undocumented", False), scenario, e.evidence)
+                  _status_text(Status.UNDOCUMENTED, False), scenario, e.evidence)
                  for scenario, e in report.undocumented]
-        rows += [("legend", "order", "", _status_text("out-of-order", False), scenario, problem)
-                 for scenario, problem in report.legend]
-        rows += [("witness", "MONITOR", "", _status_text("disagrees", False), "", problem)
+        rows += [("legend", "order", "", _status_text(Status.OUT_OF_ORDER, False), scenario,
+                  problem) for scenario, problem in report.legend]
+        rows += [("witness", "MONITOR", "", _status_text(Status.DISAGREES, False), "", problem)
                  for problem in report.witness]
         for kind, name, label, status, where, evidence in rows:
             # Masked before rich wraps a long line, which could split a password.
@@ -64,14 +73,26 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
     return buffer.getvalue()
 
 
+def _counted(rows: Sequence[ArrowRow] | Sequence[ClaimRow], noun: str) -> list[str]:
+    """``"3/3 claims proven"``, or with some rows claiming nothing
+    ``"3/3 claimed claims proven; 1 not claimed"`` — never counted among the proven."""
+    claimed = [row for row in rows if row.claimed]
+    proven = sum(row.ok for row in claimed if _status(row) == Status.PROVEN)
+    optional = sum(row.ok and _status(row) != Status.PROVEN for row in claimed)
+    unclaimed = len(rows) - len(claimed)
+    counted = (f"{proven}/{len(claimed)} " + ("claimed " if unclaimed and noun == "arrows"
+                                               else "") + f"{noun} proven"
+               + (f" ({optional} optional not exercised)" if optional else ""))
+    return [counted, f"{unclaimed} not claimed"] if unclaimed else [counted]
+
+
+def _status(row: ArrowRow | ClaimRow) -> str:
+    return row.status if isinstance(row, ArrowRow) else row.verdict.status
+
+
 def summary(report: FlowReport) -> str:
-    proven = sum(a.status == "proven" for a in report.arrows)
-    optional = sum(a.ok and a.status != "proven" for a in report.arrows)
     failed = sum(not a.ok for a in report.arrows)
-    claims_ok = sum(c.ok for c in report.claims)
-    parts = [f"{proven}/{len(report.arrows)} arrows proven"
-             + (f" ({optional} optional not exercised)" if optional else ""),
-             f"{claims_ok}/{len(report.claims)} claims proven"]
+    parts = [*_counted(report.arrows, "arrows"), *_counted(report.claims, "claims")]
     if failed:
         parts.append(f"{failed} arrow{'s' if failed != 1 else ''} failed")
     if report.undocumented:
@@ -82,21 +103,23 @@ def summary(report: FlowReport) -> str:
         parts.append(f"{len(report.witness)} witness disagreement(s)")
     elif report.witnessed:
         parts.append(f"MONITOR agreed on {report.witnessed} commands")
-    verdict = "STOPPED" if report.stopped else "VERIFIED" if report.ok else "DRIFT"
+    verdict = ("STOPPED" if report.stopped else "VERIFIED" if report.ok
+               else "NOTHING CLAIMED" if not report.claims_something else "DRIFT")
     return f"{verdict}: {report.flow}: " + "; ".join(parts) + f" ({report.seconds:.2f} s)"
 
 
 # ---- machine-readable ---------------------------------------------------------------------
 
 def _arrow_json(row: ArrowRow) -> dict[str, Any]:
-    return {"arrow": row.arrow, "label": row.label, "status": row.status, "ok": row.ok,
-            "optional": row.optional, "scenario": row.scenario, "evidence": row.evidence}
+    return {"arrow": row.arrow, "label": row.label, "status": str(row.status), "ok": row.ok,
+            "claimed": row.claimed, "optional": row.optional, "scenario": row.scenario,
+            "evidence": row.evidence}
 
 
 def _claim_json(row: ClaimRow) -> dict[str, Any]:
     return {"kind": row.kind, "id": row.id, "text": row.text,
-            "property": row.verdict.property, "status": row.verdict.status, "ok": row.ok,
-            "evidence": list(row.verdict.evidence)}
+            "property": row.verdict.property or None, "status": str(row.verdict.status),
+            "ok": row.ok, "claimed": row.claimed, "evidence": list(row.verdict.evidence)}
 
 
 def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:
@@ -117,28 +140,47 @@ def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:
 
 
 def to_junit(reports: Sequence[FlowReport]) -> bytes:
-    """JUnit XML: one test suite per flow, one test case per arrow, claim and problem."""
+    """JUnit XML: one test suite per flow, one test case per arrow, claim and problem; what
+    claims nothing is a skipped test case whose message says why."""
     suites = ET.Element("testsuites", name="inkproof verify")
     for report in reports:
-        cases: list[tuple[str, str, bool, str]] = []  # (class, name, ok, message)
-        cases += [("arrow", a.arrow, a.ok, f"{a.status}: {a.evidence} [{a.scenario}]")
+        cases: list[tuple[str, str, str, str]] = []  # (class, name, outcome, message)
+        cases += [("arrow", a.arrow, _outcome(a), f"{a.status}: {a.evidence} [{a.scenario}]"
+                   if a.claimed else skip_reason("arrow", a.arrow, a.evidence))
                   for a in report.arrows]
-        cases += [(c.kind, c.id, c.ok, f"{c.verdict.status}: " + "; ".join(c.verdict.evidence))
+        cases += [(c.kind, c.id, _outcome(c), f"{c.verdict.status}: "
+                   + "; ".join(c.verdict.evidence) if c.claimed
+                   else skip_reason(c.kind, c.id, "; ".join(c.verdict.evidence)))
                   for c in report.claims]
-        cases += [("undocumented", f"{e.source}->{e.target} {e.kind}", False,
+        cases += [("undocumented", f"{e.source}->{e.target} {e.kind}", "failed",
                    f"no arrow draws this: {e.evidence} [{s}]") for s, e in report.undocumented]
-        cases += [("legend", f"order in {s}", False, p) for s, p in report.legend]
-        cases += [("witness", "MONITOR", False, p) for p in report.witness]
+        cases += [("legend", f"order in {s}", "failed", p) for s, p in report.legend]
+        cases += [("witness", "MONITOR", "failed", p) for p in report.witness]
+        outcomes = [outcome for _, _, outcome, _ in cases]
         suite = ET.SubElement(suites, "testsuite", name=report.flow, tests=str(len(cases)),
-                              failures=str(sum(not ok for _, _, ok, _ in cases)),
+                              failures=str(outcomes.count("failed")),
+                              skipped=str(outcomes.count("skipped")),
                               time=f"{report.seconds:.3f}")
-        for kind, name, ok, message in cases:
+        for kind, name, outcome, message in cases:
             message = mask_text(message)  # before XML escaping could disguise a password
             case = ET.SubElement(suite, "testcase", classname=f"{report.flow}.{kind}",
                                  name=mask_text(name))
-            if ok:
+            if outcome == "passed":
                 ET.SubElement(case, "system-out").text = message
+            elif outcome == "skipped":
+                ET.SubElement(case, "skipped", message=message[:500])
             else:
                 ET.SubElement(case, "failure", message=message[:500]).text = message
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _outcome(row: ArrowRow | ClaimRow) -> str:
+    """A JUnit outcome: what claims nothing is skipped, not passed."""
+    return "skipped" if not row.claimed else "passed" if row.ok else "failed"
+
+
+def skip_reason(kind: str, name: str, evidence: str) -> str:
+    """Why a row that claims nothing is skipped (JUnit, the pytest plugin):
+    ``not claimed: arrow upload has no expect: drawn, not verified``."""
+    return f"not claimed: {kind} {name} has {evidence}"

@@ -2,7 +2,9 @@
 
 The one place that knows the order of verification: scenarios run (each on a fresh
 system), their events are matched arrow by arrow, the legend's order is checked, then each
-callout, note and strategy runs the check of the property it claims. The result is a
+callout, note and strategy runs the check of the property it claims. An arrow without
+``expect`` and a callout without ``proves`` claim nothing: they are reported "not claimed",
+which never fails a flow and is never counted as proven. The result is a
 :class:`FlowReport` — plain data that ``runtime/report.py`` prints as a table, JSON or
 JUnit XML.
 """
@@ -17,10 +19,12 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Session
 from inkproof.runtime.matching import ScenarioResult, Verdict, legend_order, match_scenario
 from inkproof.runtime.properties import PropertyVerdict, prove
+from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers
 
-PROVEN, MISSING, OUT_OF_ORDER, FORBIDDEN, NOT_EXERCISED, NOT_RUN = (
-    "proven", "missing", "out-of-order", "forbidden", "not-exercised", "not-run")
+#: Evidence of a row that claims nothing (table, JSON, JUnit's skip reason, pytest's skip).
+NO_EXPECT = "no expect: drawn, not verified"
+NO_PROVES = "no proves: informational"
 
 
 @dataclass(frozen=True)
@@ -30,15 +34,21 @@ class ArrowRow:
     arrow: str
     label: str
     # proven | missing | out-of-order | forbidden | not-run (its scenario could not run) |
-    # not-exercised (no scenario lists it: fine for an optional arrow only)
-    status: str
+    # not-exercised (no scenario lists it: fine for an optional arrow only) |
+    # not-claimed (it has no expect)
+    status: Status
     scenario: str = ""  # where it was proven, or where it failed
     evidence: str = ""
     optional: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.status == PROVEN or (self.status == NOT_EXERCISED and self.optional)
+        return Status(self.status).passes or (self.status == Status.NOT_EXERCISED
+                                              and self.optional)
+
+    @property
+    def claimed(self) -> bool:
+        return self.status != Status.NOT_CLAIMED
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,15 @@ class ClaimRow:
     kind: str  # callout | note | strategy
     id: str
     text: str
-    verdict: PropertyVerdict
+    verdict: PropertyVerdict  # status not-claimed (property "") for a callout without proves
 
     @property
     def ok(self) -> bool:
-        return self.verdict.ok
+        return Status(self.verdict.status).passes
+
+    @property
+    def claimed(self) -> bool:
+        return self.verdict.status != Status.NOT_CLAIMED
 
 
 @dataclass(frozen=True)
@@ -73,8 +87,14 @@ class FlowReport:
     stopped: str = ""  # why verification stopped part-way ("Redis … stopped answering")
 
     @property
+    def claims_something(self) -> bool:
+        """Whether any arrow or claim says something to prove: a flow that claims nothing
+        at all is not verified (its picture must never be stamped so)."""
+        return any(a.claimed for a in self.arrows) or any(c.claimed for c in self.claims)
+
+    @property
     def ok(self) -> bool:
-        return (not self.stopped and all(a.ok for a in self.arrows)
+        return (not self.stopped and self.claims_something and all(a.ok for a in self.arrows)
                 and all(c.ok for c in self.claims)
                 and not self.undocumented and not self.legend and not self.witness)
 
@@ -107,6 +127,10 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
     rows = []
     for arrow in flow.arrows:
         label = arrow.label.text
+        if arrow.expect is None:  # no scenario may list it (the loader checks): nothing ran
+            rows.append(ArrowRow(arrow.id, label, Status.NOT_CLAIMED, "", NO_EXPECT,
+                                 arrow.optional))
+            continue
         failed = next(((r.scenario, v) for r in results for v in r.verdicts
                        if v.arrow == arrow.id and not v.ok), None)
         forbidden = next(((r.scenario, e) for r in results for a, e in r.forbidden
@@ -115,7 +139,7 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
                        if v.arrow == arrow.id and v.ok), None)
         if forbidden:
             scenario, event = forbidden
-            row = ArrowRow(arrow.id, label, FORBIDDEN, scenario,
+            row = ArrowRow(arrow.id, label, Status.FORBIDDEN, scenario,
                            f"must not happen, but did: {event.evidence}", arrow.optional)
         elif failed:
             scenario, verdict = failed
@@ -129,10 +153,10 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
         elif proven:
             scenario, verdict = proven
             assert verdict.event is not None
-            row = ArrowRow(arrow.id, label, PROVEN, scenario, verdict.event.evidence,
+            row = ArrowRow(arrow.id, label, Status.PROVEN, scenario, verdict.event.evidence,
                            arrow.optional)
         else:
-            row = ArrowRow(arrow.id, label, NOT_EXERCISED, "",
+            row = ArrowRow(arrow.id, label, Status.NOT_EXERCISED, "",
                            "no scenario lists this arrow", arrow.optional)
         rows.append(row)
     return tuple(rows)
@@ -141,6 +165,7 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
 def _expectation(flow: Flow, arrow_id: str) -> str:
     arrow = flow.arrow(arrow_id)
     expect = arrow.expect
+    assert expect is not None  # only arrows that claim something are expected
     value = getattr(expect, expect.kind)
     if hasattr(value, "model_dump"):
         value = ", ".join(f"{k}={v}" for k, v in value.model_dump().items() if v is not None)
@@ -149,8 +174,11 @@ def _expectation(flow: Flow, arrow_id: str) -> str:
     return f"{expect.kind} {value} from {arrow.source} to {arrow.target}"
 
 
-def _claims(flow: Flow) -> list[tuple[str, str, str, Property]]:
-    claims = [("callout", c.id, c.text.text, c.proves) for c in flow.callouts]
+def _claims(flow: Flow) -> list[tuple[str, str, str, Property | None]]:
+    """Every claim row: callouts (None: one that claims nothing), claiming notes (a note
+    without ``proves`` is informational by nature and not listed), strategies."""
+    claims: list[tuple[str, str, str, Property | None]] = [
+        ("callout", c.id, c.text.text, c.proves) for c in flow.callouts]
     claims += [("note", n.id, n.text.text, n.proves) for n in flow.notes if n.proves]
     claims += [("strategy", s.id, s.name.text, s.proves) for s in flow.strategies]
     return claims
@@ -188,7 +216,7 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
                 reasons[scenario.id] = str(exc)
                 results.append(_not_run(scenario))
         for _kind, _id, _text, prop in _claims(flow):
-            if prop not in verdicts:
+            if prop is not None and prop not in verdicts:
                 where = f"the {prop.value} check of flow {flow.id}"
                 with session.watch(where):
                     verdict = prove(session, flow, prop)
@@ -204,7 +232,9 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
                 reasons[scenario.id] = why
                 results.append(_not_run(scenario, skip=proven))
         for _kind, _id, _text, prop in _claims(flow):
-            verdicts.setdefault(prop, PropertyVerdict(prop, NOT_RUN, (f"not run: {why}",)))
+            if prop is not None:
+                verdicts.setdefault(prop, PropertyVerdict(prop, Status.NOT_RUN,
+                                                          (f"not run: {why}",)))
         died.partial = report(stopped=why)
         raise
     return report()
@@ -212,7 +242,8 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
 
 def _not_run(scenario: Scenario, skip: set[str] | frozenset[str] = frozenset()
              ) -> ScenarioResult:
-    return ScenarioResult(scenario.id, tuple(Verdict(arrow, NOT_RUN) for arrow in scenario.arrows
+    return ScenarioResult(scenario.id, tuple(Verdict(arrow, Status.NOT_RUN)
+                                             for arrow in scenario.arrows
                                              if arrow not in skip))
 
 
@@ -220,7 +251,8 @@ def _report(session: Session, flow: Flow, source: str, system: str,
             results: list[ScenarioResult], reasons: dict[str, str],
             verdicts: dict[Property, PropertyVerdict], *, witness: tuple[str, ...],
             witnessed: int, seconds: float, stopped: str) -> FlowReport:
-    claims = tuple(ClaimRow(kind, claim_id, text, verdicts[prop])
+    unclaimed = PropertyVerdict("", Status.NOT_CLAIMED, (NO_PROVES,))
+    claims = tuple(ClaimRow(kind, claim_id, text, unclaimed if prop is None else verdicts[prop])
                    for kind, claim_id, text, prop in _claims(flow))
     seen: set[tuple[str, tuple[str, ...]]] = set()
     undocumented = []

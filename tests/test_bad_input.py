@@ -119,7 +119,7 @@ def test_legend_numbers_must_run_from_one() -> None:
 def test_every_problem_is_reported_at_once() -> None:
     text = (MINIMAL.replace("    to: cache\n", "    to: cahce\n", 1)
             .replace("{n: 2,", "{n: 5,")
-            .replace("icon: server-rack,", "icon: server,")
+            .replace("icon: server-rack,", "icon: servr-rakc,")
             .replace("TTL {{ ttl }}s", "TTL {{ tll }}s"))
     messages = [p.message for p in problems_of(text)]
     assert len(messages) == 4, messages

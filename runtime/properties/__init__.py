@@ -19,9 +19,10 @@ from typing import Any
 from inkproof.model import Flow, Property, Step
 from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
+from inkproof.runtime.status import Status
 from inkproof.runtime.system import Timers
 
-PROVEN, VIOLATED, NOT_EXERCISED = "proven", "violated", "not-exercised"
+PROVEN, VIOLATED, NOT_EXERCISED = Status.PROVEN, Status.VIOLATED, Status.NOT_EXERCISED
 
 
 @dataclass(frozen=True)
