@@ -40,7 +40,8 @@ class Done:
 def render_one(job: Job) -> Done:
     flow = load_flow(job.spec)
     translator = translator_for(job.spec, flow, job.lang)
-    rendered = render_flow(flow, replace(job.options, lang=job.lang, translate=translator))
+    rendered = render_flow(flow, replace(job.options, lang=job.lang, translate=translator,
+                                         assets_dir=job.spec.parent))
     return Done(rendered, dict(translator.fallbacks) if translator else {})
 
 

@@ -15,36 +15,40 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from inkproof.labels import Label
-from inkproof.model import Flow, Icon
+from inkproof.model import Flow
 from inkproof.render.svg import prefix_ids
 from inkproof.render.theme import WHITEBOARD
 
 _PALETTE = WHITEBOARD.palette
 
 
-def _icon_class(icon: Icon) -> type:
+def _icon_class(icon: str) -> type:
+    """The diagrams node class for an icon name; icons (and a user's own SVG icons) without
+    a close generic class get a plain process box, so a new icon never needs an entry here."""
     from diagrams.generic.compute import Rack
     from diagrams.generic.database import SQL
-    from diagrams.generic.device import Tablet
+    from diagrams.generic.device import Mobile, Tablet
+    from diagrams.generic.network import Firewall, Switch
     from diagrams.generic.storage import Storage
-    from diagrams.onprem.client import Client
+    from diagrams.onprem.client import Client, User, Users
     from diagrams.onprem.compute import Server
-    from diagrams.programming.flowchart import Database, MultipleDocuments, StoredData
+    from diagrams.programming.flowchart import (
+        Action,
+        Database,
+        Document,
+        MultipleDocuments,
+        StoredData,
+    )
 
-    mapping: dict[Icon, type] = {
-        Icon.WEB_WINDOW: Client,
-        Icon.SERVER_RACK: Rack,
-        Icon.MEMORY_STACK: StoredData,
-        Icon.MESSAGE_QUEUE: MultipleDocuments,
-        Icon.GEAR: Server,
-        Icon.BOT: Server,
-        Icon.DATABASE: SQL,
-        Icon.REPLICA: Database,
-        Icon.CHART_PULSE: Tablet,
-        Icon.LOGS: MultipleDocuments,
-        Icon.CLOUD: Storage,
+    mapping: dict[str, type] = {
+        "web-window": Client, "server-rack": Rack, "memory-stack": StoredData,
+        "message-queue": MultipleDocuments, "gear": Server, "bot": Server, "database": SQL,
+        "replica": Database, "chart-pulse": Tablet, "logs": MultipleDocuments,
+        "cloud": Storage, "person": User, "users": Users, "mobile": Mobile,
+        "firewall": Firewall, "network": Switch, "server": Server, "file": Document,
+        "object-storage": Storage,
     }
-    return mapping[icon]
+    return mapping.get(str(icon), Action)
 
 
 def build(flow: Flow, translate: Callable[[str, Label], Label] | None = None) -> object:

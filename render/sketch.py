@@ -9,15 +9,14 @@ rounded for small, stable output; only M/L/C path commands are fed in.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rough.core import Options
 from rough.generator import RoughGenerator
 
-from inkproof.model import Icon
 from inkproof.render.geometry import Point, Rect
-from inkproof.render.icons import ICONS
+from inkproof.render.icons import Geometry, geometry
 from inkproof.render.scene import Badge, NoteShape, Scene
 from inkproof.render.theme import Theme
 
@@ -120,8 +119,13 @@ class _Pen:
                   None)
 
 
-def sketch(scene: Scene, theme: Theme, seed: int) -> tuple[Stroke, ...]:
-    """Every stroke of the picture, in drawing order (back to front)."""
+def sketch(scene: Scene, theme: Theme, seed: int,
+           icons: Mapping[str, Geometry] | None = None) -> tuple[Stroke, ...]:
+    """Every stroke of the picture, in drawing order (back to front).
+
+    An icon is looked up in ``icons`` (a user's own SVG icons, already read and sanitized
+    by :mod:`~inkproof.render.user_icon`) and then in the registry of built-in icons."""
+    extra = icons or {}
     pen = _Pen(seed)
     p = theme.palette
     for lane in scene.lanes:
@@ -132,18 +136,18 @@ def sketch(scene: Scene, theme: Theme, seed: int) -> tuple[Stroke, ...]:
                                               (lane.title.rect.right, underline_y)],
                  stroke=p.write, width=1.6, salt="underline")
     for arrow in scene.arrows:
-        colour = p.read if arrow.path == "read" else p.write
+        colour = theme.arrow_colour(arrow.path)
         d = "M{:.1f} {:.1f} ".format(*arrow.controls[0]) + " ".join(
             "C{:.1f} {:.1f}, {:.1f} {:.1f}, {:.1f} {:.1f}".format(*a, *b, *c)
             for a, b, c in _triples(arrow.controls[1:]))
         pen.path("arrows", f"arrow.{arrow.id}", d, stroke=colour, width=2.1,
-                 dash=(8, 5) if arrow.optional else None)
+                 dash=theme.arrow_dash(arrow.path, arrow.optional))
         pen.polygon("arrows", f"arrow.{arrow.id}", arrow.head, stroke=colour, width=1.2,
                     fill=colour, salt="head")
     for box in scene.boxes:
         pen.rect("boxes", f"box.{box.id}", box.rect, stroke=p.box_stroke, width=2.0,
                  fill=p.box_fill, dash=(7, 5) if box.optional else None, roughness=1.2)
-        _icon(pen, box.id, Icon(box.icon), box.icon_rect, theme)
+        _icon(pen, box.id, extra.get(box.icon) or geometry(box.icon), box.icon_rect, theme)
     for arrow in scene.arrows:
         pen.rect("labels", f"arrow.{arrow.id}.label", arrow.label_rect, stroke=None, width=0,
                  fill=p.label_fill, roughness=0.6)
@@ -169,14 +173,14 @@ def _triples(points: Sequence[Point]) -> Iterable[tuple[Point, Point, Point]]:
         yield points[i], points[i + 1], points[i + 2]
 
 
-def _icon(pen: _Pen, box_id: str, icon: Icon, slot: Rect, theme: Theme) -> None:
+def _icon(pen: _Pen, box_id: str, shape: Geometry, slot: Rect, theme: Theme) -> None:
     p = theme.palette
     element = f"box.{box_id}.icon"
 
     def at(x: float, y: float) -> Point:
         return (round(slot.x + x * slot.w, 2), round(slot.y + y * slot.h, 2))
 
-    for index, prim in enumerate(ICONS[icon]):
+    for index, prim in enumerate(shape):
         salt = str(index)
         fill = p.icon_fill if prim.filled else None
         if prim.kind == "rect":
@@ -202,7 +206,7 @@ def _icon(pen: _Pen, box_id: str, icon: Icon, slot: Rect, theme: Theme) -> None:
 
 
 def _badge(pen: _Pen, badge: Badge, theme: Theme) -> None:
-    colour = theme.palette.read if badge.path == "read" else theme.palette.write
+    colour = theme.arrow_colour(badge.path)
     pen.ellipse("badges", badge.id, badge.center, 2 * badge.radius, 2 * badge.radius,
                 stroke=colour, width=1.2, fill=colour, roughness=0.4, multi=False)
 

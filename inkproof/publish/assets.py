@@ -8,15 +8,13 @@ come back.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image
 
 from inkproof.i18n.catalog import translator_for
 from inkproof.labels import Label
 from inkproof.loader import load_flow
+from inkproof.render.backends import to_webp
 from inkproof.render.card import render_card
 from inkproof.render.compose import picture_description
 from inkproof.render.pipeline import RenderOptions, render_flow
@@ -45,14 +43,6 @@ class Picture:
     fallbacks: dict[str, str]  # contexts drawn in English, and why
 
 
-def to_webp(png: bytes) -> bytes:
-    """WebP for the web (quality 90; deterministic for the same PNG)."""
-    out = io.BytesIO()
-    with Image.open(io.BytesIO(png)) as image:
-        image.convert("RGB").save(out, "WEBP", quality=90, method=6, exact=True)
-    return out.getvalue()
-
-
 def _untranslated(_context: str, label: Label) -> Label:
     return label
 
@@ -61,7 +51,7 @@ def make_picture(job: PictureJob) -> Picture:
     flow = load_flow(job.spec)
     translator = translator_for(job.spec, flow, job.lang)
     rendered = render_flow(flow, RenderOptions(lang=job.lang, translate=translator,
-                                               stamp=job.stamp))
+                                               stamp=job.stamp, assets_dir=job.spec.parent))
     translate = translator or _untranslated
     png = rendered.files["png"]
     card = render_card(flow, WHITEBOARD.for_language(job.lang), translate, job.stamp, png,
