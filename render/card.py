@@ -11,14 +11,15 @@ import base64
 from dataclasses import replace
 
 from inkproof.model import Flow
-from inkproof.render.compose import Translate, lay_label, stamp_note
+from inkproof.render.backends import BACKENDS, Drawing
+from inkproof.render.chrome import stamp_note
 from inkproof.render.geometry import Rect
-from inkproof.render.mirror import mirror
-from inkproof.render.raster import to_png
+from inkproof.render.measure import Translate, lay_label
 from inkproof.render.scene import NoteShape, PlacedText, Scene
 from inkproof.render.sketch import sketch
 from inkproof.render.svg import id_prefix, to_svg
 from inkproof.render.theme import Theme
+from inkproof.render.transform import Mirror, Move, transform
 
 CARD_SIZE = (1200, 630)
 
@@ -50,13 +51,12 @@ def compose_card(flow: Flow, theme: Theme, translate: Translate, stamp: str | No
     if stamp:
         mark = stamp_note(theme, translate, stamp, width, height)
         dx, dy = margin - mark.rect.x, height - margin - mark.rect.h - mark.rect.y
-        notes = (replace(mark, rect=mark.rect.moved(dx, dy),
-                         text=replace(mark.text, x=mark.text.x + dx, y=mark.text.y + dy)),)
+        notes = (transform(mark, Move(dx, dy)),)
     scene = Scene(width, height, placed[0], placed[1] if len(placed) > 1 else None, (), (), (),
                   None, notes, description=placed[0].block.text)
     if theme.script.rtl:
-        scene = mirror(scene)
-        picture = Rect(width - picture.right, picture.y, picture.w, picture.h)
+        scene = transform(scene, Mirror(width))
+        picture = Mirror(width).rect(picture)
     return scene, picture
 
 
@@ -74,4 +74,4 @@ def render_card(flow: Flow, theme: Theme, translate: Translate, stamp: str | Non
              f'<rect x="{spot.x}" y="{spot.y}" width="{spot.w}" height="{spot.h}" rx="6" '
              f'fill="none" stroke="{theme.palette.lane_stroke}" stroke-width="2"/>')
     closing = svg.rindex(b"</svg>")
-    return to_png(svg[:closing] + frame.encode() + svg[closing:], *CARD_SIZE)
+    return BACKENDS["png"](Drawing(svg[:closing] + frame.encode() + svg[closing:], *CARD_SIZE))

@@ -2,7 +2,11 @@
 
 Every node, cluster label and edge label is passed with the exact size we measured
 (fixed-size nodes, fixed-size HTML tables), so Graphviz reserves room for the real text.
-This module knows nothing about flows: it lays out a :class:`GraphSpec`.
+This module knows nothing about flows: it is the :class:`~inkproof.render.layout.LayoutEngine`
+in use, laying out a :class:`~inkproof.render.layout.GraphSpec`. Each cluster's header is a
+*node* rather than a Graphviz cluster label: dot routes edges around nodes but happily
+through cluster labels, and a top rank shared by all headers makes every cluster a
+full-height column.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-from dataclasses import dataclass
 
 import graphviz
 
 from inkproof.errors import InkproofError
 from inkproof.render.geometry import Point, Rect
+from inkproof.render.layout import EdgeGeometry, GraphLayout, GraphSpec, NodeSpec
 
 POINTS_PER_INCH = 72.0  # Graphviz sizes are inches, coordinates points; we use 1 pt = 1 px
 
@@ -24,63 +28,11 @@ class GraphvizMissing(InkproofError):
     """The ``dot`` program is not installed."""
 
 
-@dataclass(frozen=True)
-class NodeSpec:
-    id: str
-    w: float
-    h: float
-    cluster: str | None
-    rank: int
+class DotEngine:
+    """The layout engine: Graphviz ``dot`` (ranks top to bottom, spline edges)."""
 
-
-@dataclass(frozen=True)
-class EdgeSpec:
-    id: str
-    source: str
-    target: str
-    label_w: float
-    label_h: float
-
-
-@dataclass(frozen=True)
-class ClusterSpec:
-    """A cluster whose header (label_w × label_h) is reserved as a node above its first row.
-
-    A header *node* rather than a Graphviz cluster label: dot routes edges around nodes but
-    happily through cluster labels, and a top rank shared by all headers makes every
-    cluster a full-height column.
-    """
-
-    id: str
-    label_w: float
-    label_h: float
-
-
-@dataclass(frozen=True)
-class GraphSpec:
-    nodes: tuple[NodeSpec, ...]
-    edges: tuple[EdgeSpec, ...]
-    clusters: tuple[ClusterSpec, ...]
-    nodesep: float = 40.0
-    ranksep: float = 30.0
-    cluster_margin: float = 12.0
-
-
-@dataclass(frozen=True)
-class EdgeGeometry:
-    controls: tuple[Point, ...]  # cubic Bézier chain: 1 + 3n points
-    head: tuple[Point, ...]  # arrowhead polygon
-    label: Rect
-
-
-@dataclass(frozen=True)
-class GraphLayout:
-    width: float
-    height: float
-    nodes: dict[str, Rect]
-    clusters: dict[str, Rect]
-    cluster_labels: dict[str, Rect]
-    edges: dict[str, EdgeGeometry]
+    def layout(self, spec: GraphSpec) -> GraphLayout:
+        return run_dot(spec)
 
 
 def _table(w: float, h: float) -> str:

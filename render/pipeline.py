@@ -1,6 +1,11 @@
 """The render pipeline, wired in one place: Flow → scene → strokes → SVG → PNG (+ report).
 
-Stages stay ignorant of each other; this module is the only one that knows the order.
+The scene is composed in stages with plain data between them: chrome (header and footer
+sizes) → measure → layout (a :class:`~inkproof.render.layout.LayoutEngine`, Graphviz
+``dot`` by default) → place → callouts → scene; then the scene-wide transform (mirroring for
+right-to-left languages), the legibility check, the sketch, and the back ends of
+:mod:`~inkproof.render.backends`. Stages stay ignorant of each other; this module is the
+only one that knows the order.
 Nothing is written here: :func:`render_flow` returns bytes, and :func:`write_outputs`
 writes a whole set of results atomically, so a failure leaves no half-written files.
 """
@@ -17,14 +22,22 @@ from inkproof import __version__
 from inkproof.errors import InkproofError
 from inkproof.files import write_all
 from inkproof.model import Flow
-from inkproof.render import check, report
-from inkproof.render.compose import Translate, compose
+from inkproof.render import check, report, user_icon
+from inkproof.render.backends import Drawing, encode
+from inkproof.render.callouts import place_callouts
+from inkproof.render.chrome import footer, header, picture_description, stamp_note
+from inkproof.render.fit import fit
+from inkproof.render.geometry import Rect
+from inkproof.render.graphviz_layout import DotEngine
+from inkproof.render.layout import LayoutEngine, LayoutError
+from inkproof.render.measure import Translate, untranslated
 from inkproof.render.mirror import mirror
-from inkproof.render.raster import to_png
+from inkproof.render.scene import Scene
 from inkproof.render.sketch import sketch
 from inkproof.render.svg import id_prefix, to_svg
 from inkproof.render.text import GlyphMissing
-from inkproof.render.theme import WHITEBOARD
+from inkproof.render.theme import WHITEBOARD, Theme
+from inkproof.render.transform import Move, transform
 
 FORMATS = ("svg", "png")
 STYLES = ("whiteboard", "classic")
@@ -54,6 +67,7 @@ class RenderOptions:
     translate: Translate | None = None
     rtl_layout: str | None = None  # "mirror" or "keep"; default: the spec's style.rtl
     stamp: str | None = None  # "verified" or "unverified": the footer stamp of publish
+    assets_dir: Path | None = None  # the spec's folder: user icons (icon: icons/x.svg) live there
 
 
 @dataclass(frozen=True)
@@ -71,12 +85,45 @@ def validate_lang(lang: str) -> str:
     return lang
 
 
+def compose(flow: Flow, theme: Theme, size: tuple[int, int],
+            translate: Translate | None = None, stamp: str | None = None,
+            engine: LayoutEngine | None = None) -> Scene:
+    """Lay the whole flow out on a canvas of ``size`` pixels; ``stamp`` ("verified" or
+    "unverified") adds the verification stamp of a published picture to the footer.
+
+    The canvas is a header (title, subtitle), the diagram (lanes, boxes, arrows, laid out by
+    ``engine`` on measured sizes) and a footer (numbered legend beside strategies and
+    notes). Callouts are sticky notes placed in free space next to what they annotate.
+    """
+    tr = translate or untranslated
+    width, height = size
+    m = theme.sizes.margin
+    top = header(flow, theme, tr, width)
+    header_bottom = top.bottom + 10
+    bottom = footer(flow, theme, tr, width)
+    footer_top = height - m - max((r.bottom for r in bottom.rects()), default=0.0)
+    area = Rect(m, header_bottom, width - 2 * m, footer_top - 12 - header_bottom)
+    if area.h < 200:
+        raise LayoutError(f"the header and footer leave only {area.h:.0f} px for the diagram "
+                          f"on a {width}×{height} canvas — use a larger --size")
+    placed = fit(flow, theme, tr, area, engine or DotEngine())
+    bottom = transform(bottom, Move(m, footer_top))
+    callouts = place_callouts(flow, theme, tr, placed,
+                              Rect(m, header_bottom, width - 2 * m, footer_top - header_bottom))
+    stamped = (stamp_note(theme, tr, stamp, width, height),) if stamp else ()
+    return Scene(width, height, top.title, top.subtitle, placed.lanes, placed.boxes,
+                 placed.arrows, bottom.legend, (*callouts, *top.notes, *bottom.notes, *stamped),
+                 description=picture_description(flow, tr), panels=bottom.panels)
+
+
 def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
     """Render one flow in one language; raises IllegibleLayout rather than ship overlaps."""
     validate_lang(options.lang)
     size = options.size or flow.style.canvas
     seed = options.seed if options.seed is not None else flow.style.seed
     style = options.style or flow.style.theme
+    # A user's own icons are read and sanitized first: a bad one stops the render early.
+    user_icons = user_icon.resolve((str(box.icon) for box in flow.boxes), options.assets_dir)
     if style == "classic":
         from inkproof.render import classic
 
@@ -95,13 +142,9 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
     findings = check.check(elements, size)
     if findings:
         raise IllegibleLayout(flow.id, options.lang, findings)
-    svg = to_svg(scene, sketch(scene, theme, seed), theme, options.lang,
+    svg = to_svg(scene, sketch(scene, theme, seed, user_icons), theme, options.lang,
                  "rtl" if rtl else "ltr", ids=id_prefix(flow.id, options.lang))
-    files: dict[str, bytes] = {}
-    if "svg" in options.formats:
-        files["svg"] = svg
-    if "png" in options.formats:
-        files["png"] = to_png(svg, *size)
+    files = encode(Drawing(svg, *size), [fmt for fmt in FORMATS if fmt in options.formats])
     meta = {"flow": flow.id, "lang": options.lang, "style": style, "seed": seed,
             "stamp": options.stamp, "inkproof": __version__}
     return Rendered(flow.id, options.lang, files, report.to_json(scene, meta, elements))

@@ -154,8 +154,11 @@ def _sources(scene: Scene) -> list[object]:
 
 def _background(root: ET.Element, scene: Scene, theme: Theme, ids: str) -> None:
     p = theme.palette
-    ET.SubElement(root, "rect", {"width": str(scene.width), "height": str(scene.height),
-                                 "fill": p.background})
+    if p.background != "none":  # a transparent picture shows the page behind it
+        ET.SubElement(root, "rect", {"width": str(scene.width), "height": str(scene.height),
+                                     "fill": p.background})
+    if p.grid == "none":
+        return
     step = 24
     lines = [f"M{x} 0V{scene.height}" for x in range(step, scene.width, step)]
     lines += [f"M0 {y}H{scene.width}" for y in range(step, scene.height, step)]

@@ -6,7 +6,7 @@ Composition scales sizes together when a flow needs more room, but never below
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inkproof.render import fonts
 from inkproof.render.text import TextStyle
@@ -16,6 +16,9 @@ MIN_TEXT_PX = 11.0
 
 @dataclass(frozen=True)
 class Palette:
+    """Every colour of a look. ``background`` and ``grid`` may be ``none`` (transparent
+    pictures for pages that bring their own background)."""
+
     background: str = "#f7fbff"
     grid: str = "#e2edf8"
     ink: str = "#17324d"
@@ -23,6 +26,9 @@ class Palette:
     code: str = "#0d5c7d"
     read: str = "#0ea5c6"
     write: str = "#1f4e9c"
+    error: str = "#c23b3b"
+    asynchronous: str = "#6a4fb3"
+    control: str = "#5b7fa3"
     box_fill: str = "#ffffff"
     box_stroke: str = "#1f4f82"
     icon: str = "#2a6aa8"
@@ -37,6 +43,48 @@ class Palette:
     caution_fill: str = "#eef3f8"
     caution_stroke: str = "#5b7fa3"
     badge_text: str = "#ffffff"
+
+
+_DARK = Palette(
+    background="#0f1b2a", grid="#1a2b3f", ink="#e8f1fa", muted="#a3bdd6", code="#8fdcf2",
+    read="#3cc8e6", write="#8fb4ff", error="#ff8a80", asynchronous="#c3a6ff",
+    control="#9fb6cf", box_fill="#15263a", box_stroke="#8ab2dc", icon="#9ccbf3",
+    icon_fill="#1f3a55", lane_fills=("#13243a", "#112833", "#172139"), lane_stroke="#41688c",
+    label_fill="#0f1b2a", note_fill="#14384a", note_stroke="#3fb2d4", highlight_fill="#1c3050",
+    highlight_stroke="#8fb4ff", caution_fill="#1a2735", caution_stroke="#8ba7c5",
+    badge_text="#0f1b2a")
+
+#: The looks a spec can ask for (``style.palette``). Adding one is adding an entry here.
+PALETTES: dict[str, Palette] = {
+    "cool-blue": Palette(),
+    "dark": _DARK,
+    # For docs sites: the page's own background shows through (light and dark mode).
+    "transparent": replace(Palette(), background="none", grid="none"),
+    "dark-transparent": replace(_DARK, background="none", grid="none"),
+}
+
+
+@dataclass(frozen=True)
+class PathKind:
+    """How the arrows of one kind look: a palette colour and solid or dashed."""
+
+    colour: str  # the name of a Palette field
+    dashed: bool = False
+
+
+#: Kinds of arrow an ``arrows[].path`` can name. Adding one is adding an entry here.
+PATH_KINDS: dict[str, PathKind] = {
+    "read": PathKind("read"),
+    "write": PathKind("write"),
+    "error": PathKind("error"),
+    "async": PathKind("asynchronous", dashed=True),
+    "control": PathKind("control", dashed=True),
+}
+
+#: Dash patterns (px): optional arrows (the flow works without them), and dashed kinds
+#: (long dashes, so that an optional arrow and an asynchronous one stay distinct).
+OPTIONAL_DASH = (8.0, 5.0)
+KIND_DASH = (14.0, 6.0)
 
 
 @dataclass(frozen=True)
@@ -84,6 +132,20 @@ class Theme:
                          code_size=round(self.px(size) * 0.88, 2), rtl=script.rtl,
                          cjk_breaks=script.cjk_breaks, hyphenation=script.hyphenation,
                          language=self.lang)
+
+    def arrow_colour(self, kind: str) -> str:
+        """The colour of arrows (and their badges) of a path kind."""
+        return getattr(self.palette, PATH_KINDS[kind].colour)
+
+    def arrow_dash(self, kind: str, optional: bool = False) -> tuple[float, ...] | None:
+        """The dash of an arrow: optional arrows, then dashed kinds; else solid."""
+        if optional:
+            return OPTIONAL_DASH
+        return KIND_DASH if PATH_KINDS[kind].dashed else None
+
+    def with_palette(self, name: str) -> Theme:
+        """The same sizes and script in another look (``PALETTES``)."""
+        return Theme(PALETTES[name], self.sizes, self.scale, self.script, self.lang)
 
     def scaled(self, scale: float) -> Theme:
         return Theme(self.palette, self.sizes, round(scale, 3), self.script, self.lang)
