@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python bench/i18n.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/layout.py
 
 test: setup
 	$(BIN)/ruff check .

@@ -173,7 +173,8 @@ def doctor() -> None:
 
     findings = checkup.examine()
     _echo(checkup.report(findings), nl=False)
-    if any(finding.path is None for finding in findings):
+    if any(finding.path is None and finding.requirement.use is not checkup.Use.PEERS
+           for finding in findings):
         sys.exit(EXIT_DRIFT)
 
 

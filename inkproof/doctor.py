@@ -30,6 +30,7 @@ class Use(enum.StrEnum):
     RENDER = "render"
     VERIFY = "verify"
     TESTS = "tests"
+    PEERS = "peers"  # optional: benchmark peers (bench/layout.py says n/a without them)
 
 
 class Provider(enum.StrEnum):
@@ -97,6 +98,8 @@ _PROGRAMS = (
                 Use.TESTS, Provider.DEBIAN, "util-linux", _program("runuser")),
     Requirement(Kind.PROGRAM, "chromium", "the browser of the gallery and SVG tests",
                 Use.TESTS, Provider.DEBIAN, "chromium", _program("chromium")),
+    Requirement(Kind.PROGRAM, "node", "runs the D2 and Mermaid peers of bench/layout.py",
+                Use.PEERS, Provider.DEBIAN, "nodejs", _program("node")),
     Requirement(Kind.PROGRAM, "hb-shape", "HarfBuzz's own shaper, the shaping tests' oracle",
                 Use.TESTS, Provider.DEBIAN, "libharfbuzz-bin", _program("hb-shape")),
 )
@@ -153,7 +156,7 @@ def report(findings: list[Finding]) -> str:
         where = str(finding.path) if finding.path else "MISSING"
         lines.append(f"{mark} {req.kind:<8} {req.name:<24} {req.use:<7} "
                      f"{req.provider} {req.package:<24} {where}")
-    missing = [f for f in findings if f.path is None]
+    missing = [f for f in findings if f.path is None and f.requirement.use is not Use.PEERS]
     if missing:
         debian = sorted({f.requirement.package for f in missing
                          if f.requirement.provider is Provider.DEBIAN})

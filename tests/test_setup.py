@@ -71,6 +71,7 @@ def _package_problem(requirement: doctor.Requirement, path: Path | None) -> str 
 def test_every_debian_file_comes_from_a_listed_package() -> None:
     problems = [problem for finding in doctor.examine()
                 if finding.requirement.provider is doctor.Provider.DEBIAN
+                and finding.requirement.use is not doctor.Use.PEERS  # optional, unlisted
                 if (problem := _package_problem(finding.requirement, finding.path))]
     assert not problems, "\n".join(problems)
 
