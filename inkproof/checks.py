@@ -21,7 +21,7 @@ from inkproof.yamlsource import Path, Positions
 #: Sections whose items share one id namespace (a callout's `near` may name any of them).
 ELEMENT_SECTIONS = ("lanes", "boxes", "arrows", "callouts", "notes", "strategies")
 #: The largest icon file a spec may name (an icon is a few shapes, not a picture).
-MAX_ICON_BYTES = 256 * 1024
+MAX_ICON_BYTES = 64 * 1024  # the renderer's limit too (render/user_icon.py)
 
 _KIND = {"lanes": "lane", "boxes": "box", "arrows": "arrow", "callouts": "callout",
          "notes": "note", "strategies": "strategy", "scenarios": "scenario"}

@@ -26,12 +26,13 @@ from fontTools.pens.basePen import BasePen
 from fontTools.svgLib.path import parse_path
 from fontTools.svgLib.path.shapes import PathBuilder
 
+from inkproof.checks import MAX_ICON_BYTES
 from inkproof.errors import Problem, SpecError
 from inkproof.reading import read_bounded
 from inkproof.render.icons import Geometry, Prim, names
 
 #: Limits that keep a hostile file cheap to refuse and a legitimate one cheap to draw.
-MAX_BYTES = 64 * 1024
+MAX_BYTES = MAX_ICON_BYTES  # one limit: what check accepts, render draws
 MAX_ELEMENTS = 300
 MAX_COMMANDS = 2_000  # path commands over the whole file
 MAX_PRIMITIVES = 120

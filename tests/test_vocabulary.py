@@ -158,7 +158,7 @@ def test_an_icon_may_be_the_users_own_svg_file_beside_the_spec(tmp_path: Path) -
     ("icons/missing.svg", "boxes[0] 'api'.icon: icon file 'icons/missing.svg' not found beside "
      "the spec"),
     ("icons/big.svg", "boxes[0] 'api'.icon: icon file 'icons/big.svg' is 300,000 bytes; the "
-     "limit is 262,144"),
+     "limit is 65,536"),
     ("icons/folder.svg", "boxes[0] 'api'.icon: cannot read icon file 'icons/folder.svg': it is "
      "a folder, not a regular file"),
     ("outside.svg", "boxes[0] 'api'.icon: icon file 'outside.svg' leads outside the spec's "
