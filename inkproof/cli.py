@@ -17,12 +17,14 @@ from typing import Any
 import click
 
 from inkproof import __version__, describe
+from inkproof.canvas import Canvas, parse_size
 from inkproof.errors import InkproofError, Problem, SpecError, did_you_mean, printable
 from inkproof.files import check_writable, write_all, write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
 from inkproof.loader import load_flow, parse_flow, spec_files
 from inkproof.model import Flow
 from inkproof.redact import mask_text, register_secrets_from
+from inkproof.render.theme import PALETTES
 from inkproof.schema import json_schema_text
 
 EXIT_DRIFT = 1
@@ -178,16 +180,14 @@ def doctor() -> None:
         sys.exit(EXIT_DRIFT)
 
 
-def _size(text: str | None) -> tuple[int, int] | None:
+def _size(text: str | None) -> Canvas | None:
+    """``--size``: auto, a preset name or WIDTHxHEIGHT (:mod:`inkproof.canvas`)."""
     if text is None:
         return None
     try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not WIDTHxHEIGHT (like 1024x1024)") from None
-    if not (256 <= width <= 8192 and 256 <= height <= 8192):
-        raise click.BadParameter("width and height must be between 256 and 8192")
-    return (width, height)
+        return parse_size(text)
+    except InkproofError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _csv(allowed: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, str],
@@ -213,16 +213,20 @@ def _csv(allowed: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, 
               callback=_csv(("svg", "png")), help="Formats, comma-separated: svg, png.")
 @click.option("--seed", type=click.IntRange(1, 2**31 - 1),
               help="Sketch seed (default: the spec's style.seed).")
-@click.option("--size", "size_text", metavar="WxH",
-              help="Canvas size in pixels (default: the spec's style.canvas, 1024x1024).")
+@click.option("--size", "size_text", metavar="auto|PRESET|WxH",
+              help="Canvas: auto, a preset (social, wide, landscape, square, portrait) or "
+                   "WIDTHxHEIGHT in pixels (default: the spec's style.canvas, auto).")
 @click.option("--style", type=click.Choice(["whiteboard", "classic"]),
               help="whiteboard (hand-drawn) or classic (mingrammer/diagrams icons).")
+@click.option("--palette", type=click.Choice(list(PALETTES)),
+              help="The look (default: the spec's style.palette, cool-blue); the transparent "
+                   "ones leave the background to the page.")
 @click.option("--layout-report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the bounding box of every drawn element as JSON.")
 @click.option("-j", "--jobs", "jobs_count", type=click.IntRange(1, 64),
               help="Pictures rendered in parallel (default: one process per core).")
 def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ...],
-           seed: int | None, size_text: str | None, style: str | None,
+           seed: int | None, size_text: str | None, style: str | None, palette: str | None,
            layout_report: Path | None, jobs_count: int | None) -> None:
     """Draw each flow as SVG and PNG into OUT/<flow-id>/<lang>.<format>.
 
@@ -242,7 +246,8 @@ def render(specs: tuple[Path, ...], lang: str, out: Path, formats: tuple[str, ..
     from inkproof.i18n.catalog import translator_for
     from inkproof.render import batch
 
-    options = pipeline.RenderOptions(formats=formats, seed=seed, size=size, style=style)
+    options = pipeline.RenderOptions(formats=formats, seed=seed, size=size, style=style,
+                                     palette=palette)
     jobs = [batch.Job(path, code, options) for path, flow in loaded
             for code in _languages(path, flow, lang)]
     for job in jobs:  # a missing or broken catalog fails before any work starts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from inkproof import canvas
 from inkproof.model import Flow
 
 
@@ -33,7 +34,7 @@ def summary(flow: Flow) -> str:
 def outline(flow: Flow) -> str:
     """A readable walk through the flow, in the order a reader of the picture would take."""
     lines = [f"{flow.title.text}" + (f" — {flow.subtitle.text}" if flow.subtitle else ""),
-             f"id {flow.id}; canvas {flow.style.canvas[0]}×{flow.style.canvas[1]}, "
+             f"id {flow.id}; canvas {canvas.describe(flow.style.canvas)}, "
              f"theme {flow.style.theme}, seed {flow.style.seed}", ""]
     lanes = {lane.id: lane for lane in flow.lanes}
     for lane_id in [*lanes, None]:

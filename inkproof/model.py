@@ -23,12 +23,16 @@ from pydantic import (
     GetJsonSchemaHandler,
     PlainSerializer,
     Strict,
+    ValidationError,
     ValidationInfo,
+    WrapValidator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
 
 from inkproof import labels
+from inkproof.canvas import AUTO, MAX_SIDE, MIN_SIDE, PRESETS
+from inkproof.render.theme import PALETTES, PATH_KINDS
 
 FORMAT_VERSION = 1
 
@@ -278,18 +282,50 @@ class IconRef(str):
 
 # ---- style -------------------------------------------------------------------------------
 
+#: The looks and the kinds of arrow are the renderer's registries; the model accepts exactly
+#: their names (a Literal built from them, so an unknown name lists the known ones).
+PaletteName = Literal[tuple(PALETTES)]  # type: ignore[valid-type]
+PathKindName = Literal[tuple(PATH_KINDS)]  # type: ignore[valid-type]
+
+def _one_canvas_error(value: Any, handler: Any) -> Any:
+    """One clear error for a bad canvas, not one per alternative of the union."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "canvas", "{value} is not a canvas: expected auto, a preset ({presets}) or "
+            "[width, height] in whole pixels from {low} to {high}",
+            {"value": repr(value), "presets": ", ".join(PRESETS), "low": MIN_SIDE,
+             "high": MAX_SIDE}) from None
+
+
+#: A canvas by name: ``auto`` or a preset of :mod:`inkproof.canvas`.
+CanvasName = Literal[(AUTO, *PRESETS)]  # type: ignore[valid-type]
+Side = Annotated[Integer, Field(ge=MIN_SIDE, le=MAX_SIDE)]
+
+
+#: Which way the flow runs: the vocabulary of ``style.direction`` and of the layout engines.
+Direction = Literal["TB", "LR"]
+
 
 class Style(Node):
     """How the picture looks. The seed makes sketch strokes reproducible (0 would mean random)."""
 
     theme: Literal["whiteboard", "classic"] = "whiteboard"
-    palette: Literal["cool-blue"] = "cool-blue"
-    canvas: tuple[Annotated[Integer, Field(ge=256, le=8192)],
-                  Annotated[Integer, Field(ge=256, le=8192)]] = (1024, 1024)
+    palette: PaletteName = Field(  # type: ignore[valid-type]
+        "cool-blue", description="The look: " + ", ".join(PALETTES) + ". The transparent "
+                                 "ones leave the background to the page (docs sites).")
+    canvas: Annotated[CanvasName | tuple[Side, Side], WrapValidator(_one_canvas_error)] = Field(
+        AUTO, description="auto (the size and aspect the content needs, among the presets), "
+                          f"a preset ({', '.join(PRESETS)}) or [width, height] in pixels.")
     seed: Integer = Field(7, ge=1, le=2**31 - 1)
     rtl: Literal["mirror", "keep"] = Field(
         "mirror", description="Right-to-left languages: mirror the whole layout (title and "
                               "legend at the right, lanes flowing right to left) or keep it.")
+    direction: Direction | None = Field(
+        None, description="Which way the flow runs: TB (rows top to bottom, lanes as columns) "
+                          "or LR (left to right, lanes as horizontal bands stacked top to "
+                          "bottom, each titled at its left). Not set: TB.")
 
 
 # ---- the picture -------------------------------------------------------------------------
@@ -370,8 +406,9 @@ class Arrow(Node):
     source: Id = Field(alias="from")
     target: Id = Field(alias="to")
     label: LabelText
-    path: Literal["read", "write"] = Field(
-        description="read = cyan read path; write = darker blue write/invalidation path.")
+    path: PathKindName = Field(  # type: ignore[valid-type]
+        description="The kind of path, which sets the arrow's colour and dash (the picture's "
+                    "key names the kinds it uses): " + ", ".join(PATH_KINDS) + ".")
     expect: Expect | None = Field(
         None, description="What a verification run must observe. Without it the arrow is "
                           "drawn and reported 'not claimed'; no scenario may list it.")

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inkproof.render.geometry import Rect, polyline_hits_rect
+from inkproof.render.geometry import Rect, polyline_hits_rect, straddles
 from inkproof.render.report import Element
 from inkproof.render.theme import MIN_TEXT_PX
 
@@ -73,6 +73,12 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
             if text.owner != pointer.owner and polyline_hits_rect(line, text.bbox):
                 found.append(Finding("pointer-crosses-text", (pointer.id, text.id),
                                      f"{pointer.id} crosses {_name(text)}"))
+    lanes = [e for e in elements if e.kind == "lane"]
+    for note in notes:
+        for lane in lanes:
+            if straddles(note.bbox, lane.bbox):
+                found.append(Finding("note-straddles-lane", (note.id, lane.id),
+                                     f"{note.id} lies across the border of {lane.id}"))
     for a, b in itertools.combinations([*notes, *chips], 2):
         if a.owner != b.owner and a.bbox.intersects(b.bbox):
             found.append(Finding("overlaps-note", (a.id, b.id), f"{a.id} overlaps {b.id}"))
@@ -83,6 +89,7 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
                                  f"{_name(item)} is {item.size:.1f} px; at least "
                                  f"{minimum:.0f} px is needed to read it"))
     if canvas is not None:
+        found += _empty_bands(elements, canvas)
         frame = Rect(0, 0, canvas[0], canvas[1])
         for element in elements:
             if not frame.contains(element.bbox):
@@ -90,6 +97,33 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
                                      f"{_name(element)} is outside the {canvas[0]}×{canvas[1]} "
                                      "canvas"))
     return sorted(set(found))
+
+
+#: A horizontal strip with nothing drawn in it, taller than this share of the canvas, reads
+#: as a hole in the picture (a diagram floating in its page, a footer far below it).
+EMPTY_BAND_SHARE = 0.12
+
+
+def _empty_bands(elements: Sequence[Element], canvas: tuple[int, int]) -> list[Finding]:
+    """Bands across the whole width, above, between or below what is drawn, left empty.
+
+    Lane backgrounds count as drawn (a lane is a coloured column); the canvas margin does
+    not count as a band.
+    """
+    spans = sorted((e.bbox.y, e.bbox.bottom) for e in elements if e.bbox.h > 0)
+    if not spans:
+        return []
+    limit = EMPTY_BAND_SHARE * canvas[1]
+    found = []
+    reached = 0.0
+    for top, bottom in [*spans, (float(canvas[1]), float(canvas[1]))]:
+        if top - reached > limit:
+            found.append(Finding("empty-band", (f"band.{round(reached)}",),
+                                 f"nothing is drawn from y={reached:.0f} to y={top:.0f} "
+                                 f"({(top - reached) / canvas[1]:.0%} of the height): an "
+                                 "empty band"))
+        reached = max(reached, bottom)
+    return found
 
 
 def _trimmed(points: tuple[tuple[float, float], ...], by: float = 3.0

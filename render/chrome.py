@@ -1,5 +1,5 @@
-"""The picture's chrome around the diagram: title, subtitle, header notes, legend,
-strategies, the verification stamp and the long description.
+"""The picture's chrome around the diagram: title, subtitle, header notes, legend, the key
+of path kinds, strategies, the verification stamp and the long description.
 
 Footer parts are laid out relative to the footer's top-left corner; composition moves them
 under the diagram once the diagram's height is known.
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inkproof.i18n.messages import CHROME
+from inkproof.i18n.messages import CHROME, path_word
 from inkproof.labels import Label, Span
 from inkproof.model import Flow
 from inkproof.render.geometry import Rect
 from inkproof.render.measure import Translate, lay_label
 from inkproof.render.place import badge
 from inkproof.render.scene import LegendShape, NoteShape, PlacedText
-from inkproof.render.theme import MIN_TEXT_PX, Theme
+from inkproof.render.theme import MIN_TEXT_PX, Theme, path_key
+
+#: Length (px at scale 1) of a key entry's sample stroke: long enough to show two dashes.
+KEY_SAMPLE = 36.0
 
 
 def _chrome(key: str) -> tuple[str, Label]:
@@ -59,7 +62,8 @@ def header(flow: Flow, theme: Theme, tr: Translate, width: float) -> Header:
 
 @dataclass(frozen=True)
 class Footer:
-    """The legend and the strategies panel, relative to the footer's top-left corner."""
+    """The legend, the key of path kinds (notes of kind "key") and the strategies panel,
+    relative to the footer's top-left corner."""
 
     legend: LegendShape | None
     notes: tuple[NoteShape, ...]
@@ -71,13 +75,16 @@ class Footer:
 
 
 def footer(flow: Flow, theme: Theme, tr: Translate, width: float) -> Footer:
-    """The legend across the full width (two columns when long), then the strategies as
-    one row of chips. Coordinates are relative to the footer's top-left corner.
+    """The legend across the full width (two columns when long), the key of path kinds at
+    the end of the legend's heading line (on a row of its own when it does not fit there),
+    then the strategies as one row of chips. Coordinates are relative to the footer's
+    top-left corner.
     """
     s = theme.sizes
     inner = width - 2 * s.margin
     legend = _legend(flow, theme, tr, inner) if flow.legend else None
-    return _strategies(flow, theme, tr, inner, legend)
+    key = _path_key(flow, theme, tr, inner, legend)
+    return _strategies(flow, theme, tr, inner, legend, key)
 
 
 def stamp_note(theme: Theme, tr: Translate, stamp: str, width: float, height: float) -> NoteShape:
@@ -98,11 +105,12 @@ def stamp_note(theme: Theme, tr: Translate, stamp: str, width: float, height: fl
 
 
 def _strategies(flow: Flow, theme: Theme, tr: Translate, inner: float,
-                legend: LegendShape | None) -> Footer:
+                legend: LegendShape | None, key: tuple[NoteShape, ...]) -> Footer:
     s = theme.sizes
     if not flow.strategies:
-        return Footer(legend, (), ())
-    y = legend.rect.bottom + 6 if legend else 0.0
+        return Footer(legend, key, ())
+    above = [*([legend.rect.bottom] if legend else []), *(entry.rect.bottom for entry in key)]
+    y = max(above) + 6 if above else 0.0
     heading = PlacedText("strategies.heading", lay_label(tr, _chrome("chrome.strategies"),
         theme.style(s.note, bold=True, color=theme.palette.muted)), 12, y + 8)
     chip_x, chip_y = heading.rect.right + 12, y + 4
@@ -123,7 +131,46 @@ def _strategies(flow: Flow, theme: Theme, tr: Translate, inner: float,
         row_bottom = max(row_bottom, rect.bottom)
         chip_x += w + 8
     panel = Rect(0, y, inner, row_bottom + 4 - y)
-    return Footer(legend, tuple(notes), (("strategies", panel, heading),))
+    return Footer(legend, (*key, *notes), (("strategies", panel, heading),))
+
+
+def _path_key(flow: Flow, theme: Theme, tr: Translate, inner: float,
+              legend: LegendShape | None) -> tuple[NoteShape, ...]:
+    """One entry per path kind the arrows use (none when they all use one): a sample
+    stroke, then the kind's name. Right-aligned on the legend's heading line, which has
+    room to spare, so the key costs the diagram nothing; else a row of its own (rows when
+    it is long) under the legend, or at the top of the footer when there is no legend.
+    Mirroring puts the stroke on the right of its name, as the text leaves it free."""
+    kinds = path_key(arrow.path for arrow in flow.arrows)
+    if not kinds:
+        return ()
+    px = theme.px
+    style = theme.style(theme.sizes.legend_item, color=theme.palette.ink)
+    blocks = [lay_label(tr, _chrome(path_word(kind)), style) for kind in kinds]
+    sample, gap, spacing = px(KEY_SAMPLE), px(6), px(16)
+    widths = [sample + gap + block.width for block in blocks]
+    total = sum(widths) + spacing * (len(widths) - 1)
+    spots: list[tuple[float, float]] = []
+    if legend is not None and legend.heading.rect.right + px(24) + total <= inner - 12:
+        heading, cursor = legend.heading, inner - 12 - total
+        for block, w in zip(blocks, widths, strict=True):  # on the heading's baseline
+            spots.append((cursor, heading.y + heading.block.ascent - block.ascent))
+            cursor += w + spacing
+    else:
+        cursor, y = 12.0, legend.rect.bottom + 2 if legend else 0.0
+        for w in widths:
+            if cursor > 12 and cursor + w > inner - 12:  # wrap under the first entry
+                cursor, y = 12.0, y + max(block.height for block in blocks) + 4
+            spots.append((cursor, y))
+            cursor += w + spacing
+    entries = []
+    for kind, block, w, (x, y) in zip(kinds, blocks, widths, spots, strict=True):
+        rect = Rect(round(x, 2), round(y, 2), round(w, 2), round(block.height, 2))
+        entries.append(NoteShape(f"key.{kind}", "key", rect,
+                                 PlacedText(f"key.{kind}.text", block,
+                                            round(x + sample + gap, 2), round(y, 2)),
+                                 path=kind))
+    return tuple(entries)
 
 
 def _header_notes(flow: Flow, theme: Theme, tr: Translate, right: float, top: float,

@@ -19,7 +19,8 @@ from inkproof.model import Flow
 from inkproof.render.svg import prefix_ids
 from inkproof.render.theme import WHITEBOARD
 
-_PALETTE = WHITEBOARD.palette
+#: Classic diagrams keep the light look (their icons are drawn for a white page).
+_THEME = WHITEBOARD
 
 
 def _icon_class(icon: str) -> type:
@@ -77,11 +78,12 @@ def build(flow: Flow, translate: Callable[[str, Label], Label] | None = None) ->
                 cluster.__exit__(None, None, None)
         setcluster(None)
         for arrow in flow.arrows:
-            colour = _PALETTE.read if arrow.path == "read" else _PALETTE.write
+            colour = _THEME.arrow_colour(arrow.path)
+            dashed = _THEME.arrow_dash(arrow.path, arrow.optional) is not None
             numbers = ",".join(str(n) for n in flow.legend_numbers(arrow.id))
             label = tr(f"arrow.{arrow.id}.label", arrow.label).text
             edge = Edge(label=f"{numbers}. {label}" if numbers else label, color=colour,
-                        fontcolor=colour, style="dashed" if arrow.optional else "solid")
+                        fontcolor=colour, style="dashed" if dashed else "solid")
             nodes[arrow.source] >> edge >> nodes[arrow.target]
     finally:
         setdiagram(None)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 
 from inkproof.model import Flow
 from inkproof.render.geometry import Rect
-from inkproof.render.layout import LayoutEngine, LayoutError, graph_spec
-from inkproof.render.measure import Translate, measure
+from inkproof.render.layout import LayoutEngine, LayoutError, graph_spec, rows
+from inkproof.render.measure import Measured, Translate, measure
 from inkproof.render.place import Placed, diagram_findings, place
+from inkproof.render.sizing import natural_size, readable_floor
 from inkproof.render.theme import MIN_TEXT_PX, Theme
 
 #: Box-width and label-width factors tried at each scale before shrinking further: the
@@ -23,20 +24,27 @@ from inkproof.render.theme import MIN_TEXT_PX, Theme
 SHAPES = ((1.0, 1.0), (0.95, 0.88), (1.08, 0.9), (0.9, 0.78), (1.16, 1.0))
 
 
-def fit(flow: Flow, theme: Theme, tr: Translate, area: Rect, engine: LayoutEngine) -> Placed:
-    """The diagram placed in ``area``; everything in it shrinks together, never below the
-    readable minimum (then :class:`LayoutError` says how much room is missing)."""
-    # Badges hold one or two digits in a disc; they stay legible smaller than words.
-    smallest = min(theme.sizes.box_role, theme.sizes.arrow_label,
-                   theme.sizes.lane_caption) * theme.script.scale
-    best: tuple[int, Placed] | None = None
-    floor = MIN_TEXT_PX / smallest
-    guess = _first_guess(flow, theme, tr, area, engine)
+def fit(flow: Flow, theme: Theme, tr: Translate, area: Rect, engine: LayoutEngine,
+        max_scale: float = 1.0) -> Placed:
+    """The diagram placed in ``area``; everything in it grows together up to ``max_scale``
+    to fill the area, or shrinks, never below the readable minimum (then
+    :class:`LayoutError` says how much room is missing). Rows spread apart to use height
+    that scaling cannot (a wide diagram on a tall page)."""
+    best: tuple[int, Placed, Measured, tuple[float, float]] | None = None
+    floor = readable_floor(theme)
+    guess = _first_guess(flow, theme, tr, area, engine, max_scale)
     if guess < floor * 0.85:  # far too big: say so now rather than try every scale
         raise LayoutError(f"the diagram needs about {floor / guess:.1f}× the room of "
                           f"{area.w:.0f}×{area.h:.0f} px to keep text at {MIN_TEXT_PX:.0f} px "
                           "— use a larger --size or split the flow")
+    # Once something fits, a few smaller scales still get a chance to fit without conflicts
+    # (a label an arrow crosses at one scale is often clear at the next).
+    extra_scales = 4
     for scale in _scales(floor, guess):
+        if best is not None:
+            if best[0] == 0 or extra_scales == 0:
+                break
+            extra_scales -= 1
         for shape in SHAPES:
             measured = measure(flow, theme.scaled(scale), tr, shape)
             for spacing in _spacings(measured.theme):
@@ -46,30 +54,54 @@ def fit(flow: Flow, theme: Theme, tr: Translate, area: Rect, engine: LayoutEngin
                 placed = place(flow, measured, layout, area)
                 conflicts = len(diagram_findings(placed))
                 if best is None or conflicts < best[0]:
-                    best = (conflicts, placed)
+                    best = (conflicts, placed, measured, spacing)
                 if conflicts == 0:
                     break
-            if best is not None:
+            if best is not None and best[0] == 0:
                 break
-        if best is not None:
-            break
     if best is None:
         raise LayoutError(f"the diagram does not fit in {area.w:.0f}×{area.h:.0f} px even "
                           f"with text at {MIN_TEXT_PX:.0f} px — use a larger --size")
-    return best[1]
+    conflicts, placed, measured, spacing = best
+    if conflicts == 0:
+        return _spread(flow, measured, spacing, area, engine) or placed
+    return placed
+
+
+#: Rows spread apart until the diagram fills this share of its area's height...
+SPREAD_TARGET = 0.92
+#: ...but a gap between rows grows to at most this many times the theme's row spacing.
+SPREAD_MAX = 14.0
+
+
+def _spread(flow: Flow, measured: Measured, spacing: tuple[float, float], area: Rect,
+            engine: LayoutEngine) -> Placed | None:
+    """The same diagram with its rows further apart, filling the area's height, or None
+    when it already does (or spreading would bring conflicts)."""
+    layout = engine.layout(graph_spec(flow, measured, spacing))
+    gaps = len({row for row in rows(flow).values()}) - (0 if flow.lanes else 1)
+    spare = area.h * SPREAD_TARGET - layout.height
+    if gaps < 1 or spare < area.h * 0.05:
+        return None
+    ranksep = min(spacing[1] + spare / gaps, measured.theme.px(measured.theme.sizes.ranksep)
+                  * SPREAD_MAX)
+    wider = engine.layout(graph_spec(flow, measured, (spacing[0], ranksep)))
+    if wider.height > area.h or wider.width > area.w:
+        return None
+    placed = place(flow, measured, wider, area)
+    return None if diagram_findings(placed) else placed
 
 
 def _first_guess(flow: Flow, theme: Theme, tr: Translate, area: Rect,
-                 engine: LayoutEngine) -> float:
+                 engine: LayoutEngine, max_scale: float) -> float:
     """The scale at which the tightest layout would just fit (layouts scale ~linearly)."""
-    measured = measure(flow, theme, tr)
-    layout = engine.layout(graph_spec(flow, measured, next(iter(_spacings(theme)))))
-    return min(1.0, area.w / layout.width, area.h / layout.height)
+    width, height = natural_size(flow, theme, tr, engine)
+    return min(max_scale, area.w / width, area.h / height)
 
 
 def _scales(floor: float, start: float = 1.0) -> Iterable[float]:
     """Scales to try, largest first: from the first guess down to the readable floor."""
-    scale = max(floor, min(1.0, int(start * 100 + 1e-6) / 100))
+    scale = max(floor, int(start * 100 + 1e-6) / 100)
     while scale > floor + 1e-9:
         yield round(scale, 3)
         scale -= 0.02

@@ -96,3 +96,31 @@ def polyline_hits_rect(points: Sequence[Point], rect: Rect, bounds: Rect | None 
     if bounds is not None and not bounds.intersects(rect.inflate(0.01)):
         return False
     return any(segment_hits_rect(points[i], points[i + 1], rect) for i in range(len(points) - 1))
+
+
+def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether the segments a–b and c–d cross (touching at an end counts)."""
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    d1, d2 = side(c, d, a), side(c, d, b)
+    d3, d4 = side(a, b, c), side(a, b, d)
+    return ((d1 > 0) != (d2 > 0) or d1 == 0 or d2 == 0) and \
+        ((d3 > 0) != (d4 > 0) or d3 == 0 or d4 == 0) and \
+        max(min(a[0], b[0]), min(c[0], d[0])) <= min(max(a[0], b[0]), max(c[0], d[0])) and \
+        max(min(a[1], b[1]), min(c[1], d[1])) <= min(max(a[1], b[1]), max(c[1], d[1]))
+
+
+def polyline_crosses_segment(points: Sequence[Point], a: Point, b: Point,
+                             bounds: Rect | None = None) -> bool:
+    """Whether a polyline crosses the segment a–b; ``bounds`` (its bbox) speeds it up."""
+    if bounds is not None and not bounds.inflate(0.01).intersects(Rect.around((a, b))
+                                                                  .inflate(0.01)):
+        return False
+    return any(segments_cross(points[i], points[i + 1], a, b) for i in range(len(points) - 1))
+
+
+def straddles(rect: Rect, region: Rect) -> bool:
+    """Whether ``rect`` lies partly inside ``region`` and partly outside it (crosses its
+    border): a note half in one lane and half in the next."""
+    return rect.intersects(region) and not region.contains(rect)

@@ -1,9 +1,10 @@
 """The layout stage's interface: a graph of measured sizes in, geometry out (plain data).
 
-A :class:`LayoutEngine` places fixed-size nodes (boxes and lane headers) in rows and
-columns and routes labelled edges between them; it knows nothing about flows, text or
-themes. Graphviz ``dot`` is the engine in use (:mod:`inkproof.render.graphviz_layout`);
-another one only has to turn a :class:`GraphSpec` into a :class:`GraphLayout`.
+A :class:`LayoutEngine` places fixed-size nodes (boxes and lane headers) in ranks and
+routes labelled edges between them; it knows nothing about flows, text or themes. Ranks run
+top to bottom (``TB``: lanes are columns) or left to right (``LR``: lanes are bands).
+Graphviz ``dot`` is the engine in use (:mod:`inkproof.render.graphviz_layout`); another one
+only has to turn a :class:`GraphSpec` into a :class:`GraphLayout`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from inkproof.errors import InkproofError
-from inkproof.model import Flow
+from inkproof.model import Direction, Flow
 from inkproof.render.geometry import Point, Rect
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class EdgeSpec:
 
 @dataclass(frozen=True)
 class ClusterSpec:
-    """A cluster (a lane) whose header (label_w × label_h) sits above its first row."""
+    """A cluster (a lane) whose header (label_w × label_h) sits before its first rank:
+    above it in ``TB``, at its left in ``LR``."""
 
     id: str
     label_w: float
@@ -53,12 +55,16 @@ class ClusterSpec:
 
 @dataclass(frozen=True)
 class GraphSpec:
+    """What to lay out. ``nodesep`` separates nodes of one rank, ``ranksep`` the ranks; the
+    clusters come in the order they must be drawn (left to right in TB, top down in LR)."""
+
     nodes: tuple[NodeSpec, ...]
     edges: tuple[EdgeSpec, ...]
     clusters: tuple[ClusterSpec, ...]
     nodesep: float = 40.0
     ranksep: float = 30.0
     cluster_margin: float = 12.0
+    direction: Direction = "TB"
 
 
 @dataclass(frozen=True)
@@ -78,13 +84,31 @@ class GraphLayout:
     clusters: dict[str, Rect]
     cluster_labels: dict[str, Rect]
     edges: dict[str, EdgeGeometry]
+    direction: Direction = "TB"  # the spec's: how the clusters are to be tiled
+
+
+def cluster_order(layout: GraphLayout) -> list[str]:
+    """The clusters in the order the layout drew them: left to right in TB, top down in LR."""
+    axis = 0 if layout.direction == "TB" else 1
+    return sorted(layout.clusters, key=lambda c: (layout.clusters[c].x, layout.clusters[c].y)
+                  [axis])
+
+
+def check_cluster_order(spec: GraphSpec, layout: GraphLayout) -> None:
+    """Refuse a layout whose clusters are not in the spec's order (lanes always are)."""
+    wanted = [c.id for c in spec.clusters if c.id in layout.clusters]
+    drawn = cluster_order(layout)
+    if drawn != wanted:
+        raise LayoutError(f"the layout engine drew the lanes as {', '.join(drawn)} instead "
+                          f"of the spec's order {', '.join(wanted)}")
 
 
 class LayoutEngine(Protocol):
     """Places a graph: every node, cluster and edge of the spec gets its geometry.
 
-    Nodes keep their size; every node of one rank shares a row, rows run top to bottom in
-    rank order; each edge label gets a free ``label_w × label_h`` spot beside its edge.
+    Nodes keep their size; every node of one rank shares a row (TB: rows run top to bottom
+    in rank order) or a column (LR: columns run left to right); clusters keep the spec's
+    order; each edge label gets a free ``label_w × label_h`` spot beside its edge.
     """
 
     def layout(self, spec: GraphSpec) -> GraphLayout: ...
@@ -120,9 +144,11 @@ def rows(flow: Flow) -> dict[str, int]:
     return distance
 
 
-def graph_spec(flow: Flow, measured: Measured, spacing: tuple[float, float]) -> GraphSpec:
+def graph_spec(flow: Flow, measured: Measured, spacing: tuple[float, float],
+               direction: Direction | None = None) -> GraphSpec:
     """The graph an engine lays out: measured boxes, labels and lane headers; ``spacing``
-    is (node separation, row separation) in pixels."""
+    is (node separation, rank separation) in pixels; ``direction`` defaults to the flow's
+    (a fitting stage may try the other one)."""
     row_of = rows(flow)
     return GraphSpec(
         nodes=tuple(NodeSpec(b.id, measured.box_width, measured.box_heights[b.id], b.lane,
@@ -131,4 +157,10 @@ def graph_spec(flow: Flow, measured: Measured, spacing: tuple[float, float]) -> 
                              measured.labels[a.id].h) for a in flow.arrows),
         clusters=tuple(ClusterSpec(lane.id, measured.lanes[lane.id].w,
                                    measured.lanes[lane.id].h) for lane in flow.lanes),
-        nodesep=spacing[0], ranksep=spacing[1], cluster_margin=measured.theme.px(12))
+        nodesep=spacing[0], ranksep=spacing[1], cluster_margin=measured.theme.px(12),
+        direction=direction or flow_direction(flow))
+
+
+def flow_direction(flow: Flow) -> Direction:
+    """The direction the flow asks for; not set means TB."""
+    return flow.style.direction or "TB"

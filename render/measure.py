@@ -125,7 +125,9 @@ def _labels(flow: Flow, theme: Theme, tr: Translate, factor: float
 
 def _lanes(flow: Flow, theme: Theme, tr: Translate, lane_w: float
            ) -> dict[str, MeasuredLane]:
-    """Lane headers: the title, and the caption under it."""
+    """Lane headers: the title, and the caption under it, wrapped to ``lane_w`` (the box
+    width): a lane is a column at least a box wide in TB, and in LR its header stands in a
+    column of its own left of the boxes, which is as narrow as the headers allow."""
     s, px = theme.sizes, theme.px
     lanes: dict[str, MeasuredLane] = {}
     for lane in flow.lanes:

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from inkproof import __version__
+from inkproof.canvas import AUTO_SIZES, Canvas, describe, fixed_size
 from inkproof.errors import InkproofError
 from inkproof.files import write_all
 from inkproof.model import Flow
 from inkproof.render import check, report, user_icon
 from inkproof.render.backends import Drawing, encode
 from inkproof.render.callouts import place_callouts
-from inkproof.render.chrome import footer, header, picture_description, stamp_note
+from inkproof.render.chrome import picture_description, stamp_note
 from inkproof.render.fit import fit
 from inkproof.render.geometry import Rect
 from inkproof.render.graphviz_layout import DotEngine
@@ -33,10 +34,19 @@ from inkproof.render.layout import LayoutEngine, LayoutError
 from inkproof.render.measure import Translate, untranslated
 from inkproof.render.mirror import mirror
 from inkproof.render.scene import Scene
+from inkproof.render.sizing import (
+    MAX_SCALE,
+    MIN_AREA_H,
+    auto_sizes,
+    frame,
+    natural_size,
+    page_theme,
+    short_sides,
+)
 from inkproof.render.sketch import sketch
 from inkproof.render.svg import id_prefix, to_svg
 from inkproof.render.text import GlyphMissing
-from inkproof.render.theme import WHITEBOARD, Theme
+from inkproof.render.theme import MIN_TEXT_PX, WHITEBOARD, Theme
 from inkproof.render.transform import Move, transform
 
 FORMATS = ("svg", "png")
@@ -62,7 +72,8 @@ class RenderOptions:
     lang: str = "en"
     formats: tuple[str, ...] = FORMATS
     seed: int | None = None
-    size: tuple[int, int] | None = None
+    size: Canvas | None = None  # default: the spec's style.canvas (auto unless it says)
+    palette: str | None = None  # default: the spec's style.palette
     style: str | None = None
     translate: Translate | None = None
     rtl_layout: str | None = None  # "mirror" or "keep"; default: the spec's style.rtl
@@ -87,39 +98,115 @@ def validate_lang(lang: str) -> str:
 
 def compose(flow: Flow, theme: Theme, size: tuple[int, int],
             translate: Translate | None = None, stamp: str | None = None,
-            engine: LayoutEngine | None = None) -> Scene:
+            engine: LayoutEngine | None = None, max_scale: float = 1.0) -> Scene:
     """Lay the whole flow out on a canvas of ``size`` pixels; ``stamp`` ("verified" or
     "unverified") adds the verification stamp of a published picture to the footer.
 
     The canvas is a header (title, subtitle), the diagram (lanes, boxes, arrows, laid out by
-    ``engine`` on measured sizes) and a footer (numbered legend beside strategies and
-    notes). Callouts are sticky notes placed in free space next to what they annotate.
+    ``engine`` on measured sizes, grown up to ``max_scale`` to fill its area) and a footer
+    (numbered legend beside strategies and notes). Callouts are sticky notes placed in free
+    space next to what they annotate.
     """
     tr = translate or untranslated
     width, height = size
     m = theme.sizes.margin
-    top = header(flow, theme, tr, width)
-    header_bottom = top.bottom + 10
-    bottom = footer(flow, theme, tr, width)
-    footer_top = height - m - max((r.bottom for r in bottom.rects()), default=0.0)
-    area = Rect(m, header_bottom, width - 2 * m, footer_top - 12 - header_bottom)
-    if area.h < 200:
-        raise LayoutError(f"the header and footer leave only {area.h:.0f} px for the diagram "
-                          f"on a {width}×{height} canvas — use a larger --size")
-    placed = fit(flow, theme, tr, area, engine or DotEngine())
-    bottom = transform(bottom, Move(m, footer_top))
-    callouts = place_callouts(flow, theme, tr, placed,
-                              Rect(m, header_bottom, width - 2 * m, footer_top - header_bottom))
-    stamped = (stamp_note(theme, tr, stamp, width, height),) if stamp else ()
+    parts = frame(flow, theme, tr, size)
+    if parts.area.h < MIN_AREA_H:
+        raise LayoutError(f"the header and footer leave only {parts.area.h:.0f} px for the "
+                          f"diagram on a {width}×{height} canvas — use a larger --size")
+    placed = fit(flow, theme, tr, parts.area, engine or DotEngine(), max_scale)
+    bottom = transform(parts.bottom, Move(m, parts.footer_top))
+    top = parts.top
+    page = page_theme(theme, size)
+    callouts = place_callouts(flow, page, tr, placed,
+                              Rect(m, parts.area.y, width - 2 * m,
+                                   parts.footer_top - parts.area.y))
+    stamped = (stamp_note(page, tr, stamp, width, height),) if stamp else ()
     return Scene(width, height, top.title, top.subtitle, placed.lanes, placed.boxes,
                  placed.arrows, bottom.legend, (*callouts, *top.notes, *bottom.notes, *stamped),
                  description=picture_description(flow, tr), panels=bottom.panels)
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """A composed scene (mirrored when the language asks for it) and what the checker
+    found in it."""
+
+    scene: Scene
+    elements: list[report.Element]
+    findings: list[check.Finding]
+
+
+def _draw(flow: Flow, theme: Theme, size: tuple[int, int], options: RenderOptions,
+          max_scale: float) -> _Drawn:
+    scene = compose(flow, theme, size, options.translate, options.stamp, max_scale=max_scale)
+    if theme.script.rtl and (options.rtl_layout or flow.style.rtl) == "mirror":
+        scene = mirror(scene)
+    elements = report.elements(scene)
+    return _Drawn(scene, elements, check.check(elements, size))
+
+
+def _draw_on_canvas(flow: Flow, theme: Theme, canvas: Canvas, options: RenderOptions
+                    ) -> _Drawn:
+    """The picture on the canvas asked for: a fixed size is kept or refused with the side
+    that is short and a size that works; ``auto`` takes the best-ranked size that draws
+    cleanly (:mod:`~inkproof.render.sizing`)."""
+    tr = options.translate or untranslated
+    size = fixed_size(canvas)
+    if size is not None:
+        try:
+            drawn = _draw(flow, theme, size, options, MAX_SCALE)
+        except LayoutError as exc:
+            raise LayoutError(_refusal(flow, theme, options, size, str(exc))) from None
+        if drawn.findings and not _only_kind(drawn.findings, "empty-band"):
+            raise IllegibleLayout(flow.id, options.lang, drawn.findings)
+        return drawn
+    first: Exception | None = None
+    tried = auto_sizes(flow, theme, tr, DotEngine())
+    for size in tried:
+        try:
+            drawn = _draw(flow, theme, size, options, MAX_SCALE)
+        except LayoutError as exc:
+            first = first or exc
+            continue
+        if not drawn.findings:
+            return drawn
+        first = first or IllegibleLayout(flow.id, options.lang, drawn.findings)
+    if first is None:
+        raise LayoutError(f"{flow.id} ({options.lang}): the diagram does not fit even the "
+                          f"largest automatic canvas ({describe(AUTO_SIZES[-1])}) with text "
+                          f"at {MIN_TEXT_PX:.0f} px — split the flow into smaller ones")
+    sizes = ", ".join(f"{w}×{h}" for w, h in tried)
+    raise LayoutError(f"no automatic canvas ({sizes}) draws it legibly — split the flow, "
+                      f"shorten its texts or use a larger --size. On {tried[0][0]}×"
+                      f"{tried[0][1]}: {first}")
+
+
+def _only_kind(findings: Sequence[check.Finding], kind: str) -> bool:
+    return all(finding.kind == kind for finding in findings)
+
+
+def _refusal(flow: Flow, theme: Theme, options: RenderOptions, size: tuple[int, int],
+             why: str) -> str:
+    """Why a fixed size cannot hold the flow: the short side and a size that works."""
+    tr = options.translate or untranslated
+    natural = natural_size(flow, theme, tr, DotEngine())
+    message = (f"{flow.id} ({options.lang}) does not fit {size[0]}×{size[1]}: "
+               f"{short_sides(flow, theme, tr, natural, size)} ({why})")
+    for works in auto_sizes(flow, theme, tr, DotEngine()):
+        try:
+            if not _draw(flow, theme, works, options, MAX_SCALE).findings:
+                return (f"{message}; {works[0]}×{works[1]} works (--size "
+                        f"{works[0]}x{works[1]}, or --size auto)")
+        except LayoutError:
+            continue
+    return f"{message}; no automatic size holds it either — split the flow"
+
+
 def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
     """Render one flow in one language; raises IllegibleLayout rather than ship overlaps."""
     validate_lang(options.lang)
-    size = options.size or flow.style.canvas
+    canvas = options.size or flow.style.canvas
     seed = options.seed if options.seed is not None else flow.style.seed
     style = options.style or flow.style.theme
     # A user's own icons are read and sanitized first: a bad one stops the render early.
@@ -130,24 +217,21 @@ def render_flow(flow: Flow, options: RenderOptions) -> Rendered:
         return Rendered(flow.id, options.lang,
                         classic.render(flow, options.formats, options.translate,
                                        ids=id_prefix(flow.id, options.lang, "classic")), None)
-    theme = WHITEBOARD.for_language(options.lang)
+    palette = options.palette or flow.style.palette
+    theme = WHITEBOARD.with_palette(palette).for_language(options.lang)
     try:
-        scene = compose(flow, theme, size, options.translate, options.stamp)
+        drawn = _draw_on_canvas(flow, theme, canvas, options)
     except GlyphMissing as exc:
         raise exc.within(lang=options.lang) from None
+    scene, size = drawn.scene, (drawn.scene.width, drawn.scene.height)
     rtl = theme.script.rtl
-    if rtl and (options.rtl_layout or flow.style.rtl) == "mirror":
-        scene = mirror(scene)
-    elements = report.elements(scene)
-    findings = check.check(elements, size)
-    if findings:
-        raise IllegibleLayout(flow.id, options.lang, findings)
     svg = to_svg(scene, sketch(scene, theme, seed, user_icons), theme, options.lang,
                  "rtl" if rtl else "ltr", ids=id_prefix(flow.id, options.lang))
     files = encode(Drawing(svg, *size), [fmt for fmt in FORMATS if fmt in options.formats])
-    meta = {"flow": flow.id, "lang": options.lang, "style": style, "seed": seed,
-            "stamp": options.stamp, "inkproof": __version__}
-    return Rendered(flow.id, options.lang, files, report.to_json(scene, meta, elements))
+    meta = {"flow": flow.id, "lang": options.lang, "style": style, "palette": palette,
+            "seed": seed, "stamp": options.stamp, "inkproof": __version__}
+    return Rendered(flow.id, options.lang, files,
+                    report.to_json(scene, meta, drawn.elements))
 
 
 def output_path(out: Path, flow_id: str, lang: str, fmt: str) -> Path:

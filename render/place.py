@@ -6,13 +6,15 @@ a label that an arrow still crosses slides along its own arrow to a free spot.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
-from inkproof.model import Arrow, Flow
+from inkproof.model import Arrow, Flow, Lane
 from inkproof.render.check import Finding, check
 from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect
-from inkproof.render.layout import GraphLayout
+from inkproof.render.layout import GraphLayout, cluster_order
 from inkproof.render.measure import Measured
+from inkproof.render.ports import spread_ports
 from inkproof.render.report import diagram_elements
 from inkproof.render.scene import ArrowShape, Badge, BoxShape, LaneShape, PlacedText
 from inkproof.render.text import layout_text
@@ -32,6 +34,7 @@ class Placed:
 def place(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) -> Placed:
     """The diagram centred in ``area`` (and at its top when it is taller than ``area``)."""
     placed = _arrange(flow, measured, layout, area)
+    placed = Placed(placed.boxes, spread_ports(placed.arrows, placed.boxes), placed.lanes)
     return _relabel(flow, measured, placed)
 
 
@@ -55,26 +58,52 @@ def _arrange(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) ->
         edge = transform(layout.edges[arrow.id], onto)
         arrows.append(arrow_shape(arrow, measured, edge.controls, edge.head, edge.label))
     lanes = []
-    # Lanes are drawn as full-height columns that tile the diagram's width, whatever rows
-    # their boxes occupy: the gap between two clusters is split between them.
-    # Tiled in the order the engine placed them (dot keeps the spec's order when it can).
-    columns = sorted(((lane, layout.clusters[lane.id]) for lane in flow.lanes
-                      if lane.id in layout.clusters), key=lambda item: item[1].x)
-    top = min((c.y for _, c in columns), default=0.0)
-    bottom = max((c.bottom for _, c in columns), default=0.0)
-    for position, (lane, column) in enumerate(columns):
-        left = column.x if position == 0 else (columns[position - 1][1].right + column.x) / 2
-        right = (column.right if position == len(columns) - 1
-                 else (column.right + columns[position + 1][1].x) / 2)
-        rect = Rect(round(left, 2), top, round(right - left, 2), bottom - top).moved(dx, dy)
-        label = layout.cluster_labels[lane.id].moved(dx, dy)
+    for lane, cluster, tile in _lane_tiles(flow, layout):
+        rect = tile.moved(dx, dy)
+        label = layout.cluster_labels[lane.id]
         header = measured.lanes[lane.id]
-        # The header band is reserved for headers alone: align them with the lane's left edge.
-        label = Rect(rect.x + theme.px(12), rect.y + (label.y - dy - column.y), label.w, label.h)
+        # The headers' rank is reserved for headers alone: in TB they stay in that row and
+        # align with the lane's left edge; in LR they stay in that column, at the band's top.
+        if layout.direction == "TB":
+            label = Rect(rect.x + theme.px(12), rect.y + (label.y - cluster.y), label.w, label.h)
+        else:
+            label = Rect(rect.x + (label.x - cluster.x), rect.y + theme.px(12), label.w, label.h)
         inside = Move(label.x, label.y)
         lanes.append(LaneShape(lane.id, rect, inside.text(header.title),
                                transform(header.caption, inside), flow.lanes.index(lane)))
     return Placed(tuple(boxes), tuple(arrows), tuple(lanes))
+
+
+def _lane_tiles(flow: Flow, layout: GraphLayout) -> list[tuple[Lane, Rect, Rect]]:
+    """Each lane, its cluster and the tile it is drawn as (layout coordinates).
+
+    Lanes tile the whole diagram whatever ranks their boxes occupy: full-height columns
+    side by side in TB, full-width bands stacked top down in LR; the gap between two
+    clusters is split between them. Tiled in the order the engine drew them, which the
+    engine guarantees is the spec's.
+    """
+    lane_of = {lane.id: lane for lane in flow.lanes}
+    clusters = [(lane_of[c], layout.clusters[c]) for c in cluster_order(layout) if c in lane_of]
+    if not clusters:
+        return []
+    across = layout.direction == "TB"  # tiles run across the ranks: along x in TB, y in LR
+
+    def span(rect: Rect) -> tuple[float, float]:
+        return (rect.x, rect.right) if across else (rect.y, rect.bottom)
+
+    spans = [span(c) for _, c in clusters]
+    cuts = [spans[0][0], *((a[1] + b[0]) / 2 for a, b in itertools.pairwise(spans)),
+            spans[-1][1]]
+    rects = [c for _, c in clusters]
+    low = min(r.y for r in rects) if across else min(r.x for r in rects)
+    high = max(r.bottom for r in rects) if across else max(r.right for r in rects)
+    tiles = []
+    for (lane, cluster), start, end in zip(clusters, cuts, cuts[1:], strict=False):
+        start, end = round(start, 2), round(end, 2)
+        tile = (Rect(start, low, round(end - start, 2), high - low) if across
+                else Rect(low, start, high - low, round(end - start, 2)))
+        tiles.append((lane, cluster, tile))
+    return tiles
 
 
 def _icon_name(icon: object) -> str:
@@ -139,7 +168,7 @@ def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: Placed) -> 
                *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
     n = len(line)
     order = sorted(range(n // 8, n - n // 8), key=lambda i: abs(i - n / 2))
-    spots = [(i, gap) for gap in (4.0, 16.0, 30.0) for i in order]  # close to the curve first
+    spots = [(i, gap) for gap in (4.0, 16.0, 30.0, 48.0) for i in order]  # close to the curve first
     for i, gap in spots:
         x, y = line[i]
         # Beside the curve, or on it (the chip masks its own line, a common convention).

@@ -39,7 +39,8 @@ def _texts(text: PlacedText, owner: str) -> list[Element]:
             else block.height - index * block.line_step)
         out.append(Element(f"{text.id}#{index}" if len(block.lines) > 1 else text.id, "text",
                            Rect(text.x + line.x, top, line.width, height), owner, line.text,
-                           block.size))
+                           # the smallest glyphs of the line: code spans are set smaller
+                           min((run.size for run in line.runs), default=block.size)))
     return out
 
 
@@ -102,7 +103,8 @@ def elements(scene: Scene) -> list[Element]:
         out += _texts(note.text, note.id)
         if note.pointer:
             out.append(Element(f"{note.id}.pointer", "pointer", Rect.around(note.pointer),
-                               note.id, points=note.pointer))
+                               note.id, points=note.pointer,
+                               joins=tuple(f"arrow.{a}" for a in note.crosses)))
     if scene.legend:
         legend = scene.legend
         out.append(Element("legend", "legend", legend.rect, "legend"))

@@ -34,7 +34,7 @@ class Badge:
     number: int
     center: Point
     radius: float
-    path: str  # "read" or "write": the colour
+    path: str  # a kind of ``theme.PATH_KINDS``: the colour
     text: PlacedText
 
     @property
@@ -66,7 +66,7 @@ class BoxShape:
 @dataclass(frozen=True)
 class ArrowShape:
     id: str
-    path: str  # "read" or "write"
+    path: str  # a kind of ``theme.PATH_KINDS``: colour and dash
     controls: tuple[Point, ...]  # cubic Bézier chain ending at the arrowhead's base
     head: tuple[Point, ...]  # arrowhead triangle
     label_rect: Rect
@@ -77,14 +77,18 @@ class ArrowShape:
 
 @dataclass(frozen=True)
 class NoteShape:
-    """A sticky note (callout), a highlight or caution note, or a strategy chip."""
+    """A sticky note (callout), a highlight or caution note, a strategy chip, or one entry
+    of the key of path kinds (``kind`` "key": a sample stroke of ``path`` beside its name,
+    in the part of ``rect`` the text leaves free)."""
 
     id: str
-    kind: str  # "callout", "highlight", "caution", "strategy"
+    kind: str  # "callout", "highlight", "caution", "strategy", "key", "stamp-..."
     rect: Rect
     text: PlacedText
     pointer: tuple[Point, Point] | None = None  # from the note's edge to its anchor
     heading: PlacedText | None = None
+    path: str | None = None  # the path kind a key entry shows
+    crosses: tuple[str, ...] = ()  # arrows its pointer may cross: the anchor's own bundle
 
 
 @dataclass(frozen=True)

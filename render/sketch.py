@@ -240,6 +240,25 @@ def _note(pen: _Pen, note: NoteShape, theme: Theme) -> None:
                  roughness=1.0)
     elif note.kind.startswith("stamp-"):
         _stamp(pen, note, theme)
+    elif note.kind == "key" and note.path:
+        _key_sample(pen, note, theme, note.path)
+
+
+def _key_sample(pen: _Pen, note: NoteShape, theme: Theme, kind: str) -> None:
+    """A key entry's short arrow, drawn like the arrows of its kind (colour, dash), in the
+    part of the entry its name leaves free and pointing at the name: at the left, or at the
+    right in a mirrored right-to-left layout."""
+    colour, px = theme.arrow_colour(kind), theme.px
+    block = note.text.block
+    y = round(note.text.y + block.ascent - block.size * 0.32, 2)
+    free_left = note.text.x - note.rect.x > note.rect.right - note.text.rect.right
+    tail, tip = ((note.rect.x + 1, note.text.x - px(4)) if free_left
+                 else (note.rect.right - 1, note.text.rect.right + px(4)))
+    back = px(7) if free_left else -px(7)
+    pen.line("notes", note.id, [(tail, y), (tip - back, y)], stroke=colour, width=2.1,
+             salt="sample", roughness=0.5, dash=theme.arrow_dash(kind))
+    pen.polygon("notes", note.id, [(tip - back, y - px(4)), (tip, y), (tip - back, y + px(4))],
+                stroke=colour, width=1.2, fill=colour, salt="head", roughness=0.3, multi=False)
 
 
 def _stamp(pen: _Pen, note: NoteShape, theme: Theme) -> None:

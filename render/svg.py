@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from inkproof.render.fonts import face
-from inkproof.render.scene import PlacedText, Scene
+from inkproof.render.scene import Badge, PlacedText, Scene
 from inkproof.render.sketch import Stroke
 from inkproof.render.theme import Theme
 
@@ -125,17 +125,25 @@ def to_svg(scene: Scene, strokes: Iterable[Stroke], theme: Theme, lang: str = "e
     for stroke in strokes:
         by_layer.setdefault(stroke.layer, []).append(stroke)
     texts = texts_by_layer(scene)
+    # Digits on a badge's disc need no halo (it would blot out the disc).
+    on_discs = {badge.text.id for badge in _badges(scene)}
     for layer in _LAYER_ORDER:
         group = ET.SubElement(root, "g", {"id": f"{ids}layer-{layer}"})
         for stroke in by_layer.get(layer, []):
             _path(group, stroke)
         for text in texts[layer]:
-            _text(group, text, glyphs)
+            _text(group, text, glyphs,
+                  "none" if text.id in on_discs else theme.palette.halo)
     for (source_key, glyph_id), ref in sorted(glyphs.ids.items(), key=lambda kv: kv[1]):
         source = next(s for s in _sources(scene) if _key(s) == source_key)
         ET.SubElement(defs, "path", {"id": ref, "d": face(source).outline(glyph_id)})
     ET.indent(root, space="", level=0)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _badges(scene: Scene) -> list[Badge]:
+    legend = list(scene.legend.badges) if scene.legend else []
+    return [*(b for arrow in scene.arrows for b in arrow.badges), *legend]
 
 
 def _key(source: object) -> str:
@@ -180,7 +188,13 @@ def _path(group: ET.Element, stroke: Stroke) -> None:
     ET.SubElement(group, "path", attrs)
 
 
-def _text(group: ET.Element, text: PlacedText, glyphs: _Glyphs) -> None:
+#: A text halo's width outside the glyphs, as a share of the text size (at least 1.5 px).
+HALO_SHARE = 0.12
+
+
+def _text(group: ET.Element, text: PlacedText, glyphs: _Glyphs, halo: str = "none") -> None:
+    """One text as glyph outlines; with a ``halo`` colour (transparent palettes), each glyph
+    is outlined in it under its fill, so the text reads on a light and on a dark page."""
     block = text.block
     node = ET.SubElement(group, "g", {"data-id": text.id, "aria-label": block.text})
     label = ET.SubElement(node, "title")
@@ -190,10 +204,15 @@ def _text(group: ET.Element, text: PlacedText, glyphs: _Glyphs) -> None:
         for run in line.runs:
             upem = face(run.face).upem
             k = run.size / upem
-            run_node = ET.SubElement(node, "g", {
-                "transform": f"translate({_num(text.x + line.x + run.x)} {_num(baseline)}) "
-                             f"scale({k:.5f} {-k:.5f})",
-                "fill": run.color})
+            attrs = {"transform": f"translate({_num(text.x + line.x + run.x)} "
+                                  f"{_num(baseline)}) scale({k:.5f} {-k:.5f})",
+                     "fill": run.color}
+            if halo != "none":  # stroke widths are in glyph units here: px / k
+                attrs.update({"stroke": halo, "stroke-linejoin": "round",
+                              "paint-order": "stroke",
+                              "stroke-width": str(round(2 * max(1.5, HALO_SHARE * run.size)
+                                                        / k))})
+            run_node = ET.SubElement(node, "g", attrs)
             for glyph_id, gx, gy in run.glyphs:
                 attrs = {"href": "#" + glyphs.ref(_key(run.face), glyph_id)}
                 if gx:

@@ -6,18 +6,20 @@ Composition scales sizes together when a flow needs more room, but never below
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from inkproof.render import fonts
 from inkproof.render.text import TextStyle
 
-MIN_TEXT_PX = 11.0
+MIN_TEXT_PX = 13.0
 
 
 @dataclass(frozen=True)
 class Palette:
     """Every colour of a look. ``background`` and ``grid`` may be ``none`` (transparent
-    pictures for pages that bring their own background)."""
+    pictures for pages that bring their own background); ``halo``, when not ``none``,
+    outlines every text so that it reads on whatever page is behind it."""
 
     background: str = "#f7fbff"
     grid: str = "#e2edf8"
@@ -29,6 +31,8 @@ class Palette:
     error: str = "#c23b3b"
     asynchronous: str = "#6a4fb3"
     control: str = "#5b7fa3"
+    event: str = "#1d8a5b"
+    data: str = "#a8620a"
     box_fill: str = "#ffffff"
     box_stroke: str = "#1f4f82"
     icon: str = "#2a6aa8"
@@ -43,13 +47,15 @@ class Palette:
     caution_fill: str = "#eef3f8"
     caution_stroke: str = "#5b7fa3"
     badge_text: str = "#ffffff"
+    halo: str = "none"
 
 
 _DARK = Palette(
     background="#0f1b2a", grid="#1a2b3f", ink="#e8f1fa", muted="#a3bdd6", code="#8fdcf2",
     read="#3cc8e6", write="#8fb4ff", error="#ff8a80", asynchronous="#c3a6ff",
-    control="#9fb6cf", box_fill="#15263a", box_stroke="#8ab2dc", icon="#9ccbf3",
-    icon_fill="#1f3a55", lane_fills=("#13243a", "#112833", "#172139"), lane_stroke="#41688c",
+    control="#9fb6cf", event="#5fd39b", data="#f0b35e", box_fill="#15263a",
+    box_stroke="#8ab2dc", icon="#9ccbf3", icon_fill="#1f3a55",
+    lane_fills=("#13243a", "#112833", "#172139"), lane_stroke="#41688c",
     label_fill="#0f1b2a", note_fill="#14384a", note_stroke="#3fb2d4", highlight_fill="#1c3050",
     highlight_stroke="#8fb4ff", caution_fill="#1a2735", caution_stroke="#8ba7c5",
     badge_text="#0f1b2a")
@@ -58,28 +64,51 @@ _DARK = Palette(
 PALETTES: dict[str, Palette] = {
     "cool-blue": Palette(),
     "dark": _DARK,
-    # For docs sites: the page's own background shows through (light and dark mode).
-    "transparent": replace(Palette(), background="none", grid="none"),
-    "dark-transparent": replace(_DARK, background="none", grid="none"),
+    # For docs sites: the page's own background shows through. Texts keep a halo of the
+    # look's own background, so a light picture still reads on a dark page and vice versa.
+    "transparent": replace(Palette(), background="none", grid="none",
+                           halo=Palette().background),
+    "dark-transparent": replace(_DARK, background="none", grid="none", halo=_DARK.background),
 }
 
 
 @dataclass(frozen=True)
 class PathKind:
-    """How the arrows of one kind look: a palette colour and solid or dashed."""
+    """How the arrows of one kind look (a palette colour, solid or dashed) and what they are
+    called: ``word`` is the English name in the picture's key of path kinds (translated like
+    the legend heading), ``note`` tells translators of an arrow's label which path it is on."""
 
     colour: str  # the name of a Palette field
+    word: str
+    note: str
     dashed: bool = False
 
 
-#: Kinds of arrow an ``arrows[].path`` can name. Adding one is adding an entry here.
+#: Kinds of arrow an ``arrows[].path`` can name, in the order the key lists them. The model
+#: accepts exactly these names. Adding one is adding an entry here (and a Palette colour
+#: when it needs one of its own).
 PATH_KINDS: dict[str, PathKind] = {
-    "read": PathKind("read"),
-    "write": PathKind("write"),
-    "error": PathKind("error"),
-    "async": PathKind("asynchronous", dashed=True),
-    "control": PathKind("control", dashed=True),
+    "read": PathKind("read", "read", "read path (cyan)"),
+    "write": PathKind("write", "write", "write/invalidation path (blue)"),
+    "error": PathKind("error", "error", "error path (red): failures, rejections"),
+    "async": PathKind("asynchronous", "async", "asynchronous path (dashed purple): fire and "
+                      "forget, callbacks", dashed=True),
+    "control": PathKind("control", "control", "control path (dashed grey-blue): "
+                        "orchestration, scheduling, health checks", dashed=True),
+    "event": PathKind("event", "event", "event path (dashed green): events published to a "
+                      "bus or stream and consumed from it", dashed=True),
+    "data": PathKind("data", "data", "data path (amber): bulk data, replication, batch "
+                     "transfers"),
 }
+
+
+def path_key(kinds: Iterable[str]) -> tuple[str, ...]:
+    """The kinds a picture's key lists: those ``kinds`` uses, in registry order, when there
+    are two or more (one kind needs no key: every arrow looks the same)."""
+    used = set(kinds)
+    listed = tuple(kind for kind in PATH_KINDS if kind in used)
+    return listed if len(listed) >= 2 else ()
+
 
 #: Dash patterns (px): optional arrows (the flow works without them), and dashed kinds
 #: (long dashes, so that an optional arrow and an asynchronous one stay distinct).
@@ -95,14 +124,14 @@ class Sizes:
     title: float = 38
     subtitle: float = 19
     lane_title: float = 19
-    lane_caption: float = 13.5
+    lane_caption: float = 14.5
     box_name: float = 16.5
-    box_role: float = 13.5
-    arrow_label: float = 14
+    box_role: float = 14.5
+    arrow_label: float = 15
     badge: float = 11.5
     legend_heading: float = 17
-    legend_item: float = 13.5
-    note: float = 14
+    legend_item: float = 14.5
+    note: float = 15
     box_width: float = 200
     box_padding: float = 9
     icon: float = 34
@@ -129,7 +158,11 @@ class Theme:
                          stack=script.hand_bold if bold else script.hand,
                          color=color or self.palette.ink,
                          code_color=code_color or self.palette.code,
-                         code_size=round(self.px(size) * 0.88, 2), rtl=script.rtl,
+                         # Monospace looks larger, so code is set smaller, but never
+                         # below the readable minimum while its prose is above it.
+                         code_size=round(max(self.px(size) * 0.88,
+                                             min(self.px(size) * script.scale, MIN_TEXT_PX)),
+                                         2), rtl=script.rtl,
                          cjk_breaks=script.cjk_breaks, hyphenation=script.hyphenation,
                          language=self.lang)
 

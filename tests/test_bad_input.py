@@ -182,9 +182,11 @@ def test_invalid_id_explains_the_id_shape() -> None:
     assert problem.hint == "ids are lowercase words joined by '-', like 'cache-fill'"
 
 
-def test_self_loop_arrow() -> None:
-    problem = only_problem(MINIMAL.replace("    to: cache\n", "    to: api\n", 1))
-    assert problem.message == "arrow 'cache-get' points from 'api' to itself"
+def test_self_loop_arrow_is_not_bad_input() -> None:
+    # A box may act on itself (a worker retrying its job): `from` and `to` may be equal.
+    flow = parse_flow(MINIMAL.replace("    to: cache\n", "    to: api\n", 1))
+    arrow = flow.arrow("cache-get")
+    assert arrow.source == arrow.target == "api"
 
 
 def test_expectation_needs_exactly_one_kind() -> None:

@@ -98,7 +98,8 @@ def test_a_language_without_a_catalog_is_a_clear_error(command: str, tmp_path: P
                                    "{canvas: [1024.0, 1024]}", '{canvas: [1024, "1024"]}'])
 def test_numbers_are_taken_as_written(style: str) -> None:
     problems = problems_of(MINIMAL + f"style: {style}\n")
-    assert len(problems) == 1 and "input should be a valid integer" in problems[0].message
+    expected = "in whole pixels" if "canvas" in style else "input should be a valid integer"
+    assert len(problems) == 1 and expected in problems[0].message, problems
 
 
 def test_flags_and_counts_are_taken_as_written() -> None:

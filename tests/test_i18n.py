@@ -97,7 +97,7 @@ def test_update_creates_a_catalog_for_a_new_language(workspace: Path) -> None:
     spec = workspace / "spec" / "flows" / "redis-cache-invalidation.yaml"
     assert inkproof("i18n", "update", spec, "--lang", "it", cwd=workspace).returncode == 0
     result = inkproof("i18n", "check", spec, "--lang", "it", cwd=workspace)
-    assert result.returncode == 1 and "61 missing" in result.stdout
+    assert result.returncode == 1 and "63 missing" in result.stdout
 
 
 # ---- the guard ------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def rendered(path: Path, lang: str) -> tuple[pipeline.Rendered, catalog.Translat
 def test_language_renders_legibly_with_no_english_left(path: Path, lang: str) -> None:
     result, translator = rendered(path, lang)
     assert translator.fallbacks == {}
-    assert check.check(report.from_json(result.report), (1024, 1024)) == []
+    assert check.check(report.from_json(result.report), tuple(result.report["canvas"])) == []
     root = ET.fromstring(result.files["svg"])
     assert root.get("lang") == lang
     shown = {g.get("aria-label") for g in root.iter("{http://www.w3.org/2000/svg}g")}

@@ -241,6 +241,7 @@ arrows:
 
 def test_a_user_icon_is_sketched_in_its_slot(tmp_path: Path) -> None:
     from inkproof.render.compose import compose
+    from inkproof.render.sizing import MAX_SCALE
     from inkproof.render.sketch import sketch
     from inkproof.render.theme import WHITEBOARD
 
@@ -250,7 +251,7 @@ def test_a_user_icon_is_sketched_in_its_slot(tmp_path: Path) -> None:
     options = pipeline.RenderOptions(formats=("svg",), assets_dir=tmp_path)
     first, again = pipeline.render_flow(flow, options), pipeline.render_flow(flow, options)
     assert first.files == again.files
-    scene = compose(flow, WHITEBOARD, flow.style.canvas)
+    scene = compose(flow, WHITEBOARD, tuple(first.report["canvas"]), max_scale=MAX_SCALE)
     user = user_icon.resolve(["icons/upload.svg"], tmp_path)
     strokes = [s for s in sketch(scene, WHITEBOARD, flow.style.seed, user)
                if s.element == "box.store.icon"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from inkproof import InkproofError, load_flow, parse_flow
+from inkproof.canvas import AUTO_SIZES
 from inkproof.model import Flow
 from inkproof.render import check, compose, pipeline, report
 from inkproof.render.fonts import FontMissing, FontSource
@@ -26,6 +27,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 SENIOR = ROOT / "spec" / "flows" / "redis-cache-invalidation.yaml"
 BEGINNER = ROOT / "spec" / "flows" / "redis-cache-invalidation-beginner.yaml"
 GOLDEN = ROOT / "tests" / "golden"
+CANVAS = (1600, 1600)  # a size that holds the beginner flow in English
 
 
 @cache
@@ -64,11 +66,13 @@ def test_every_seed_text_is_in_the_svg(path: Path) -> None:
 def test_seed_pictures_pass_the_legibility_check(path: Path) -> None:
     result = rendered(path)
     elements = report.from_json(result.report)
-    assert check.check(elements, (1024, 1024)) == []
+    canvas = tuple(result.report["canvas"])
+    assert check.check(elements, canvas) == []
     sizes = [e.size for e in elements if e.kind == "text"]
-    assert min(sizes) >= MIN_TEXT_PX
+    assert min(sizes) >= MIN_TEXT_PX == 13.0
     assert result.files["png"].startswith(b"\x89PNG")
-    assert ET.fromstring(result.files["svg"]).get("width") == "1024"
+    assert ET.fromstring(result.files["svg"]).get("width") == str(canvas[0])
+    assert canvas in AUTO_SIZES  # the seeds ask for canvas: auto
 
 
 def test_same_spec_same_seed_same_bytes_across_processes(tmp_path: Path) -> None:
@@ -92,17 +96,17 @@ def test_another_seed_changes_strokes_but_not_layout() -> None:
 
 def test_size_option_changes_the_canvas() -> None:
     flow = load_flow(FLOWS[0])
-    result = pipeline.render_flow(flow, pipeline.RenderOptions(size=(1400, 1200)))
-    assert ET.fromstring(result.files["svg"]).get("viewBox") == "0 0 1400 1200"
-    assert result.report["canvas"] == [1400, 1200]
-    assert check.check(report.from_json(result.report), (1400, 1200)) == []
+    result = pipeline.render_flow(flow, pipeline.RenderOptions(size=(1700, 1700)))
+    assert ET.fromstring(result.files["svg"]).get("viewBox") == "0 0 1700 1700"
+    assert result.report["canvas"] == [1700, 1700]
+    assert check.check(report.from_json(result.report), (1700, 1700)) == []
 
 
 # ---- the checker catches broken pictures ----------------------------------------------
 
 
 def _scene():
-    return compose.compose(load_flow(BEGINNER), WHITEBOARD, (1024, 1024))
+    return compose.compose(load_flow(BEGINNER), WHITEBOARD, CANVAS)
 
 
 def _moved_box(scene, box_id: str, dx: float, dy: float):
@@ -145,12 +149,12 @@ def test_checker_catches_an_arrow_through_a_label_and_a_box() -> None:
 
 
 def test_checker_catches_outside_canvas_and_tiny_text() -> None:
-    scene = _moved_box(_scene(), "browser", -400, 0)
-    findings = check.check(report.elements(scene), (1024, 1024))
+    scene = _moved_box(_scene(), "browser", -CANVAS[0], 0)
+    findings = check.check(report.elements(scene), CANVAS)
     assert any(f.kind == "outside-canvas" and f.elements == ("box.browser",) for f in findings)
-    small = compose.compose(load_flow(BEGINNER), WHITEBOARD.scaled(0.6), (1024, 1024))
+    small = compose.compose(load_flow(BEGINNER), WHITEBOARD.scaled(0.4), CANVAS)
     tiny = [f for f in check.check(report.elements(small)) if f.kind == "text-too-small"]
-    assert tiny and "at least 11 px" in tiny[0].message
+    assert tiny and "at least 13 px" in tiny[0].message
 
 
 def test_crowded_flow_is_refused_and_nothing_written(tmp_path: Path) -> None:

@@ -72,11 +72,11 @@ def test_generated_flows_render_or_are_refused_cleanly(r: random.Random) -> None
         assert str(exc).strip()  # refused, saying why
         return
     # What was written passed the checker: re-check it from its own report.
-    assert check.check(report.from_json(result.report), (1024, 1024)) == []
+    assert check.check(report.from_json(result.report), tuple(result.report["canvas"])) == []
 
 
 @pytest.mark.parametrize("name", ["no-arrows-two-lanes", "lanes-reordered"])
 def test_generated_regressions_now_render(name: str) -> None:
     flow = load_flow(Path(__file__).parent / "data" / f"{name}.yaml")
     result = pipeline.render_flow(flow, pipeline.RenderOptions(formats=("svg",)))
-    assert check.check(report.from_json(result.report), (1024, 1024)) == []
+    assert check.check(report.from_json(result.report), tuple(result.report["canvas"])) == []

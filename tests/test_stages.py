@@ -26,7 +26,7 @@ from inkproof.render.theme import WHITEBOARD
 from inkproof.render.transform import Mirror, Move, transform
 from tests.conftest import MINIMAL
 
-SIZE = (1024, 1024)
+SIZE = (1024, 576)  # the smallest automatic size: a two-box flow fills it
 
 
 @cache

@@ -40,11 +40,15 @@ def last_position(text: str, needle: str) -> tuple[int, int]:
 
 # ---- what already exists keeps loading ----------------------------------------------------
 
+#: Fixtures newer than the vocabulary, whose arrows claim nothing on purpose.
+NEWER_FIXTURES = {"job-retry-loop"}
+
+
 @pytest.mark.parametrize("path", [*FLOWS, *sorted((ROOT / "tests" / "data").glob("*.yaml"))],
                          ids=lambda p: p.stem)
 def test_every_existing_spec_still_loads_with_its_components(path: Path) -> None:
     flow = load_flow(path)
-    assert all(arrow.expect is not None for arrow in flow.arrows)
+    assert path.stem in NEWER_FIXTURES or all(arrow.expect is not None for arrow in flow.arrows)
     if path == BEGINNER:
         assert components_of(flow) == {"client": "browser", "api": "api", "database": "db",
                                        "queue": "queue", "worker": "worker", "cache": "cache"}

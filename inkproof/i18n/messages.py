@@ -12,13 +12,22 @@ from dataclasses import dataclass
 
 from inkproof.labels import Label, Span
 from inkproof.model import Flow
+from inkproof.render.theme import PATH_KINDS, path_key
 
-#: Words the picture adds around the spec's own text (legend heading, strategy panel).
+
+def path_word(kind: str) -> str:
+    """The context of a path kind's name in the key (``chrome.path.async``)."""
+    return f"chrome.path.{kind}"
+
+
+#: Words the picture adds around the spec's own text (legend heading, strategy panel, the
+#: names of path kinds in the key: ``chrome.path.read``, one per registered kind).
 CHROME = {
     "chrome.legend": "Legend",
     "chrome.strategies": "Invalidation strategies",
     "chrome.verified": "Verified against a running system",
     "chrome.unverified": "Not verified against a running system",
+    **{path_word(kind): spec.word for kind, spec in PATH_KINDS.items()},
 }
 
 
@@ -51,10 +60,10 @@ def messages(flow: Flow) -> Iterator[Message]:
         yield Message(f"box.{box.id}.role", box.role.source,
                       f"One-line role under '{box.name.text}', in a narrow box.")
     for arrow in flow.arrows:
-        path = "read path (cyan)" if arrow.path == "read" else "write/invalidation path (blue)"
+        ends = (f"a loop on {names[arrow.source]}" if arrow.source == arrow.target
+                else f"{names[arrow.source]} → {names[arrow.target]}")
         yield Message(f"arrow.{arrow.id}.label", arrow.label.source,
-                      f"Arrow label, {names[arrow.source]} → {names[arrow.target]}, {path}; "
-                      "short.")
+                      f"Arrow label, {ends}, {PATH_KINDS[arrow.path].note}; short.")
     for step in flow.legend:
         yield Message(f"legend.{step.n}.text", step.text.source,
                       f"Numbered legend, step {step.n} of {len(flow.legend)}.")
@@ -72,6 +81,10 @@ def messages(flow: Flow) -> Iterator[Message]:
                           f"One-sentence description of '{strategy.name.text}' (alt text).")
     if flow.legend:
         yield Message("chrome.legend", CHROME["chrome.legend"], "Heading of the legend.")
+    for kind in path_key(arrow.path for arrow in flow.arrows):
+        yield Message(path_word(kind), CHROME[path_word(kind)],
+                      f"Key of the kinds of arrow, after a sample arrow: {PATH_KINDS[kind].note}. "
+                      "One short word (lowercase where the language allows).")
     if flow.strategies:
         yield Message("chrome.strategies", CHROME["chrome.strategies"],
                       "Heading in front of the strategy chips.")
