@@ -6,6 +6,7 @@ from collections import Counter
 
 from inkproof import canvas
 from inkproof.model import Flow
+from inkproof.render.theme import PATH_KINDS
 
 
 def _count(n: int, word: str, plural: str | None = None) -> str:
@@ -21,7 +22,8 @@ def summary(flow: Flow) -> str:
         boxes += f" ({optional} optional)"
     parts = [
         boxes,
-        _count(len(flow.arrows), "arrow") + f" ({paths['read']} read, {paths['write']} write)",
+        _count(len(flow.arrows), "arrow") + " (" + ", ".join(
+            f"{paths[kind]} {kind}" for kind in _kinds_shown(paths)) + ")",
         _count(len(flow.legend), "legend step"),
         _count(len(flow.callouts), "callout"),
     ]
@@ -29,6 +31,12 @@ def summary(flow: Flow) -> str:
         parts.append(_count(len(flow.strategies), "strategy", "strategies"))
     parts.append(_count(len(flow.scenarios), "scenario"))
     return f"{flow.id}: " + ", ".join(parts)
+
+
+def _kinds_shown(paths: Counter[str]) -> list[str]:
+    """Read and write always (the counts a cache flow is read by), then every other kind
+    of path the flow uses, in the registry's order."""
+    return [kind for kind in PATH_KINDS if kind in ("read", "write") or paths[kind]]
 
 
 def outline(flow: Flow) -> str:

@@ -6,7 +6,6 @@ header), never over anything drawn, with a short pointer that crosses nothing if
 
 from __future__ import annotations
 
-from inkproof.labels import Label
 from inkproof.model import Flow
 from inkproof.render.geometry import (
     Point,
@@ -18,16 +17,18 @@ from inkproof.render.geometry import (
     straddles,
 )
 from inkproof.render.layout import LayoutError
-from inkproof.render.measure import Translate
+from inkproof.render.measure import MeasuredNote
 from inkproof.render.place import Placed
 from inkproof.render.scene import NoteShape, PlacedText
-from inkproof.render.text import layout_text
 from inkproof.render.theme import Theme
 
 
-def place_callouts(flow: Flow, theme: Theme, tr: Translate, placed: Placed,
-                   region: Rect) -> list[NoteShape]:
-    """Every callout and anchored highlight of the flow, in the spec's order, in ``region``."""
+def place_callouts(flow: Flow, theme: Theme, placed: Placed, region: Rect
+                   ) -> list[NoteShape]:
+    """Every callout and anchored highlight of the flow, in the spec's order, in ``region``.
+
+    A note goes to the room the layout kept for it beside its box or under its arrow's
+    label when that room is clear, else to the nearest free spot."""
     obstacles = [*(b.rect for b in placed.boxes), *(a.label_rect for a in placed.arrows),
                  *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
     polylines = [(line, Rect.around(line)) for line in
@@ -40,10 +41,7 @@ def place_callouts(flow: Flow, theme: Theme, tr: Translate, placed: Placed,
     anchors.update({arrow.id: (arrow.label_rect, *_line_targets(line))
                     for arrow, (line, _) in zip(placed.arrows, polylines, strict=True)})
     anchors.update({lane.id: (lane.title.rect,) for lane in placed.lanes})
-    pending = [(c.id, "callout", tr(f"callout.{c.id}.text", c.text), c.near)
-               for c in flow.callouts]
-    pending += [(n.id, "highlight", tr(f"note.{n.id}.text", n.text), n.near)
-                for n in flow.notes if n.kind == "highlight" and n.near]
+    pending = list(placed.notes)
     # Placement is greedy, so order matters: when the spec's order leaves a pointer
     # crossing something, the reverse order (or another note first) often does not.
     best: tuple[list[NoteShape], int] | None = None
@@ -51,51 +49,83 @@ def place_callouts(flow: Flow, theme: Theme, tr: Translate, placed: Placed,
     orders += [pending[i:] + pending[:i] for i in range(1, min(len(pending), 5))]
     for order in orders:
         notes, compromised = _place_in_order(order, theme, anchors, obstacles, polylines,
-                                             lanes, region, by_arrow, _crossable(flow))
+                                             lanes, region, by_arrow, _crossable(flow),
+                                             placed.room)
         if best is None or compromised < best[1]:
             best = (notes, compromised)
         if compromised == 0:
             break
     assert best is not None
-    rank = {f"{kind}.{note_id}": i for i, (note_id, kind, _, _) in enumerate(pending)}
+    rank = {note.id: i for i, note in enumerate(pending)}
     return sorted(best[0], key=lambda note: rank[note.id])
 
 
-def _place_in_order(pending: list[tuple[str, str, Label, str]], theme: Theme,
+def _place_in_order(pending: list[MeasuredNote], theme: Theme,
                     anchors: dict[str, tuple[Rect, ...]], obstacles: list[Rect],
                     polylines: list[tuple[list[Point], Rect]], lanes: list[Rect],
                     region: Rect, by_arrow: dict[str, tuple[list[Point], Rect]],
-                    crossable: dict[str, tuple[str, ...]]) -> tuple[list[NoteShape], int]:
+                    crossable: dict[str, tuple[str, ...]], room: dict[str, Rect]
+                    ) -> tuple[list[NoteShape], int]:
     """Notes placed one by one; also returns how many pointers had to cross something."""
     placed: list[NoteShape] = []
     taken = list(obstacles)
     lines = list(polylines)
     compromised = 0
-    for note_id, kind, text, near in pending:
-        style = theme.style(theme.sizes.note, bold=kind == "callout",
-                            color=theme.palette.ink)
-        block = layout_text(text, style, theme.px(150))
-        pad = theme.px(8)
-        mark = 28 if kind == "highlight" else 0  # room for the "!" disc
-        w, h = block.width + 2 * pad + mark, block.height + 2 * pad
-        own = crossable.get(near, ())
+    for note in pending:
+        own = crossable.get(note.near, ())
         own_lines = {id(by_arrow[arrow_id]) for arrow_id in own}
-        found = _free_spot(anchors[near], w, h, taken, lines, lanes, region,
-                           [line for line in lines if id(line) not in own_lines])
+        pointer_lines = [line for line in lines if id(line) not in own_lines]
+        found = _kept_spot(room.get(note.id), anchors[note.near], taken, lines, lanes,
+                           region, pointer_lines)
+        found = found or _free_spot(anchors[note.near], note.w, note.h, taken, lines, lanes,
+                                    region, pointer_lines)
         if found is None:
-            raise LayoutError(f"no free room for the {kind} '{note_id}' near '{near}' — "
-                              "shorten its text or use a larger --size")
+            raise LayoutError(f"no free room for the {note.kind} '{note.id.split('.', 1)[1]}'"
+                              f" near '{note.near}' — shorten its text or use a larger --size")
         spot, clean, target = found
         compromised += not clean
-        rect = Rect(spot[0], spot[1], w, h)
+        rect = Rect(spot[0], spot[1], note.w, note.h)
         pointer = _pointer(rect, target)
         taken.append(rect.inflate(theme.px(6)))
         lines.append((list(pointer), Rect.around(pointer)))  # later notes keep off it
-        placed.append(NoteShape(f"{kind}.{note_id}", kind, rect,
-                                PlacedText(f"{kind}.{note_id}.text", block,
-                                           rect.x + pad + mark, rect.y + pad), pointer,
-                                crosses=own))
+        placed.append(NoteShape(note.id, note.kind, rect,
+                                PlacedText(f"{note.id}.text", note.text, rect.x + note.text_x,
+                                           rect.y + note.pad), pointer, crosses=own))
     return placed, compromised
+
+
+def _kept_spot(spot: Rect | None, targets: tuple[Rect, ...], taken: list[Rect],
+               polylines: list[tuple[list[Point], Rect]], lanes: list[Rect], region: Rect,
+               pointer_lines: list[tuple[list[Point], Rect]]
+               ) -> tuple[Point, bool, Rect] | None:
+    """The room the layout kept for the note, or a spot a few pixels from it (into its
+    lane, off a line that runs along its edge), when nothing else is in it."""
+    if spot is None:
+        return None
+    for rect in _nudged(spot, lanes):
+        if not region.contains(rect) or any(rect.inflate(2).intersects(o) for o in taken):
+            continue
+        if any(straddles(rect.inflate(3), lane) for lane in lanes):
+            continue
+        if any(polyline_hits_rect(line, rect.inflate(2), bounds) for line, bounds in polylines):
+            continue
+        near = tuple(t for t in targets[1:] if _gap(rect, t) < POINTER_MAX)
+        target = min(targets[:1] + near, key=lambda t: _gap(rect, t))
+        if _clear(rect, target, taken, pointer_lines):
+            return ((round(rect.x, 2), round(rect.y, 2)), True, target)
+    return None
+
+
+def _nudged(spot: Rect, lanes: list[Rect]) -> list[Rect]:
+    """``spot``, then moved inside each lane it overlaps, then shifted by a few pixels."""
+    inside = []
+    for lane in lanes:
+        if spot.intersects(lane) and spot.w + 12 <= lane.w:
+            x = min(max(spot.x, lane.x + 6), lane.right - 6 - spot.w)
+            inside.append(Rect(round(x, 2), spot.y, spot.w, spot.h))
+    shifts = [(dx, dy) for d in (6.0, 12.0, 20.0) for dx, dy in
+              ((d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d))]
+    return [spot, *inside, *(r.moved(dx, dy) for r in (spot, *inside) for dx, dy in shifts)]
 
 
 def _free_spot(targets: tuple[Rect, ...], w: float, h: float, taken: list[Rect],

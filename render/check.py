@@ -12,7 +12,12 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from inkproof.render.geometry import Rect, polyline_hits_rect, straddles
+from inkproof.render.geometry import (
+    Rect,
+    polyline_crosses_segment,
+    polyline_hits_rect,
+    straddles,
+)
 from inkproof.render.report import Element
 from inkproof.render.theme import MIN_TEXT_PX
 
@@ -67,12 +72,24 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
             if polyline_hits_rect(arrow.points, box.bbox.inflate(-4), arrow.bbox):
                 found.append(Finding("arrow-crosses-box", (arrow.id, box.id),
                                      f"{arrow.id} runs through {box.id}"))
+    longest = POINTER_SHARE * min(canvas) if canvas else float("inf")
     for pointer in (e for e in elements if e.kind == "pointer"):
         line = _trimmed(pointer.points)  # its tip touches the anchor by design
         for text in [*texts, *badges]:
             if text.owner != pointer.owner and polyline_hits_rect(line, text.bbox):
                 found.append(Finding("pointer-crosses-text", (pointer.id, text.id),
                                      f"{pointer.id} crosses {_name(text)}"))
+        for arrow in arrows:
+            # Arrows of the note's own bundle (pointer.joins) run where it points anyway.
+            if arrow.owner not in pointer.joins and polyline_crosses_segment(
+                    list(arrow.points), line[0], line[1], arrow.bbox):
+                found.append(Finding("pointer-crosses-arrow", (pointer.id, arrow.id),
+                                     f"{pointer.id} crosses {arrow.id}"))
+        length = ((line[1][0] - line[0][0]) ** 2 + (line[1][1] - line[0][1]) ** 2) ** 0.5
+        if length > longest:
+            found.append(Finding("pointer-too-long", (pointer.id,),
+                                 f"{pointer.id} is {length:.0f} px long: its note is far "
+                                 "from what it points at"))
     lanes = [e for e in elements if e.kind == "lane"]
     for note in notes:
         for lane in lanes:
@@ -99,13 +116,25 @@ def check(elements: Sequence[Element], canvas: tuple[int, int] | None = None) ->
     return sorted(set(found))
 
 
+#: A pointer longer than this share of the canvas's short side leaves its note far from
+#: what it annotates.
+POINTER_SHARE = 0.16
+
 #: A horizontal strip with nothing drawn in it, taller than this share of the canvas, reads
 #: as a hole in the picture (a diagram floating in its page, a footer far below it).
 EMPTY_BAND_SHARE = 0.12
 
 
 def _empty_bands(elements: Sequence[Element], canvas: tuple[int, int]) -> list[Finding]:
-    """Bands across the whole width, above, between or below what is drawn, left empty.
+    """Bands across the whole width, above, between or below what is drawn, left empty."""
+    return [Finding("empty-band", (f"band.{round(top)}",),
+                    f"nothing is drawn from y={top:.0f} to y={bottom:.0f} "
+                    f"({(bottom - top) / canvas[1]:.0%} of the height): an empty band")
+            for top, bottom in _bands(elements, canvas)]
+
+
+def _bands(elements: Sequence[Element], canvas: tuple[int, int]) -> list[tuple[float, float]]:
+    """The empty bands (top, bottom) taller than :data:`EMPTY_BAND_SHARE` of the canvas.
 
     Lane backgrounds count as drawn (a lane is a coloured column); the canvas margin does
     not count as a band.
@@ -114,16 +143,20 @@ def _empty_bands(elements: Sequence[Element], canvas: tuple[int, int]) -> list[F
     if not spans:
         return []
     limit = EMPTY_BAND_SHARE * canvas[1]
-    found = []
+    bands = []
     reached = 0.0
     for top, bottom in [*spans, (float(canvas[1]), float(canvas[1]))]:
         if top - reached > limit:
-            found.append(Finding("empty-band", (f"band.{round(reached)}",),
-                                 f"nothing is drawn from y={reached:.0f} to y={top:.0f} "
-                                 f"({(top - reached) / canvas[1]:.0%} of the height): an "
-                                 "empty band"))
+            bands.append((reached, top))
         reached = max(reached, bottom)
-    return found
+    return bands
+
+
+def empty_height(elements: Sequence[Element], canvas: tuple[int, int]) -> float:
+    """How much height the empty bands take beyond half of what a band may take: what a
+    page of the same width could lose and have none."""
+    half = EMPTY_BAND_SHARE * canvas[1] / 2
+    return sum(bottom - top - half for top, bottom in _bands(elements, canvas))
 
 
 def _trimmed(points: tuple[tuple[float, float], ...], by: float = 3.0

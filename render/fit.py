@@ -8,6 +8,7 @@ findings at the largest scale that fits at all.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable
 
 from inkproof.model import Flow
@@ -70,22 +71,37 @@ def fit(flow: Flow, theme: Theme, tr: Translate, area: Rect, engine: LayoutEngin
 
 #: Rows spread apart until the diagram fills this share of its area's height...
 SPREAD_TARGET = 0.92
-#: ...but a gap between rows grows to at most this many times the theme's row spacing.
+#: ...but a gap between rows grows to at most this many times the theme's row spacing;
+#: lanes stacked left to right move apart less (their boxes do not move to the middle of
+#: a taller band: a band mostly empty reads as a hole, and the page crops instead).
 SPREAD_MAX = 14.0
+SPREAD_MAX_BANDS = 2.5
 
 
 def _spread(flow: Flow, measured: Measured, spacing: tuple[float, float], area: Rect,
             engine: LayoutEngine) -> Placed | None:
-    """The same diagram with its rows further apart, filling the area's height, or None
-    when it already does (or spreading would bring conflicts)."""
+    """The same diagram with its parts further apart, filling the area's height, or None
+    when it already does (or spreading would bring conflicts).
+
+    Top to bottom, the rows move apart (rank separation); left to right, the lanes do:
+    their headers share one column, so the separation of nodes within a rank sets the
+    distance between the bands."""
     layout = engine.layout(graph_spec(flow, measured, spacing))
-    gaps = len({row for row in rows(flow).values()}) - (0 if flow.lanes else 1)
+    across = layout.direction == "LR"
+    if across:
+        gaps = len(flow.lanes) - 1 if flow.lanes else max(
+            collections.Counter(rows(flow).values()).values()) - 1
+    else:
+        gaps = len(set(rows(flow).values())) - (0 if flow.lanes else 1)
     spare = area.h * SPREAD_TARGET - layout.height
     if gaps < 1 or spare < area.h * 0.05:
         return None
-    ranksep = min(spacing[1] + spare / gaps, measured.theme.px(measured.theme.sizes.ranksep)
-                  * SPREAD_MAX)
-    wider = engine.layout(graph_spec(flow, measured, (spacing[0], ranksep)))
+    theme = measured.theme
+    base = theme.px(theme.sizes.nodesep if across else theme.sizes.ranksep)
+    grown = min(spacing[1 - across] + spare / gaps,
+                base * (SPREAD_MAX_BANDS if across else SPREAD_MAX))
+    wider = engine.layout(graph_spec(flow, measured, (grown, spacing[1]) if across
+                                     else (spacing[0], grown)))
     if wider.height > area.h or wider.width > area.w:
         return None
     placed = place(flow, measured, wider, area)

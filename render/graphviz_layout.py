@@ -97,6 +97,8 @@ def to_dot(spec: GraphSpec) -> graphviz.Digraph:
         if node.rank in loose:
             top = _header_id(node.cluster) if node.cluster is not None else anchor
             graph.edge(top, node.id, style="invis", weight="0", minlen=str(node.rank + 1))
+    for near, note in spec.ties:  # a flat edge keeps a note beside its box
+        graph.edge(near, note, style="invis", weight="8")
     rank_of = {node.id: node.rank for node in spec.nodes}
     for edge in spec.edges:
         # dot lays back edges out badly when several share two nodes (labels overlap), so

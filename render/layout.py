@@ -18,7 +18,13 @@ from inkproof.model import Direction, Flow
 from inkproof.render.geometry import Point, Rect
 
 if TYPE_CHECKING:
-    from inkproof.render.measure import Measured
+    from inkproof.render.measure import Measured, MeasuredNote
+
+#: Ids of the nodes that keep room for a note beside the box it annotates start with this.
+NOTE_NODE = "note__"
+#: Between a note the layout keeps room for and the label it annotates (px at scale 1): the
+#: pointer from one to the other is this long.
+NOTE_GAP = 14.0
 
 
 class LayoutError(InkproofError):
@@ -65,6 +71,7 @@ class GraphSpec:
     ranksep: float = 30.0
     cluster_margin: float = 12.0
     direction: Direction = "TB"
+    ties: tuple[tuple[str, str], ...] = ()  # pairs of nodes of one rank kept side by side
 
 
 @dataclass(frozen=True)
@@ -150,15 +157,40 @@ def graph_spec(flow: Flow, measured: Measured, spacing: tuple[float, float],
     is (node separation, rank separation) in pixels; ``direction`` defaults to the flow's
     (a fitting stage may try the other one)."""
     row_of = rows(flow)
+    room = notes_by_anchor(measured)
+    gap = measured.theme.px(NOTE_GAP)
+    edges = []
+    for arrow in flow.arrows:
+        label, notes = measured.labels[arrow.id], room.get(arrow.id, ())
+        # An arrow's notes are stacked under its label, in one block the engine keeps free.
+        edges.append(EdgeSpec(arrow.id, arrow.source, arrow.target,
+                              max([label.w, *(note.w for note in notes)]),
+                              label.h + sum(gap + note.h for note in notes)))
+    box_of = {box.id: box for box in flow.boxes}
+    note_nodes = [(box_of[anchor], note) for anchor, notes in room.items()
+                  if anchor in box_of for note in notes]
     return GraphSpec(
-        nodes=tuple(NodeSpec(b.id, measured.box_width, measured.box_heights[b.id], b.lane,
-                             row_of[b.id]) for b in flow.boxes),
-        edges=tuple(EdgeSpec(a.id, a.source, a.target, measured.labels[a.id].w,
-                             measured.labels[a.id].h) for a in flow.arrows),
+        nodes=(*(NodeSpec(b.id, measured.box_width, measured.box_heights[b.id], b.lane,
+                          row_of[b.id]) for b in flow.boxes),
+               *(NodeSpec(NOTE_NODE + note.id, note.w, note.h, box.lane, row_of[box.id])
+                 for box, note in note_nodes)),
+        edges=tuple(edges),
         clusters=tuple(ClusterSpec(lane.id, measured.lanes[lane.id].w,
                                    measured.lanes[lane.id].h) for lane in flow.lanes),
         nodesep=spacing[0], ranksep=spacing[1], cluster_margin=measured.theme.px(12),
-        direction=direction or flow_direction(flow))
+        direction=direction or flow_direction(flow),
+        ties=tuple((box.id, NOTE_NODE + note.id) for box, note in note_nodes))
+
+
+def notes_by_anchor(measured: Measured) -> dict[str, tuple[MeasuredNote, ...]]:
+    """The notes of each box or arrow, which the layout keeps room for beside it (a note
+    near a lane finds its own free spot)."""
+    anchors = set(measured.boxes) | set(measured.labels)
+    out: dict[str, tuple[MeasuredNote, ...]] = {}
+    for note in measured.notes:
+        if note.near in anchors:
+            out[note.near] = (*out.get(note.near, ()), note)
+    return out
 
 
 def flow_direction(flow: Flow) -> Direction:

@@ -59,6 +59,24 @@ class Measured:
     boxes: dict[str, MeasuredBox]
     labels: dict[str, MeasuredLabel]
     lanes: dict[str, MeasuredLane]
+    notes: tuple[MeasuredNote, ...] = ()  # callouts and anchored highlights, spec order
+
+
+@dataclass(frozen=True)
+class MeasuredNote:
+    """A sticky note (a callout, or a highlight with its "!" disc) and what it is near.
+
+    Notes are measured with the diagram, at its scale, so that the layout engine can keep
+    room for each one beside its anchor (:func:`~inkproof.render.layout.graph_spec`)."""
+
+    id: str  # "callout.<id>" or "highlight.<id>"
+    kind: str  # "callout" or "highlight"
+    near: str  # a box, arrow or lane id
+    text: TextBlock
+    text_x: float  # where the text starts inside the note
+    pad: float
+    w: float
+    h: float
 
 
 def lay_label(tr: Translate, key: tuple[str, Label], style: TextStyle,
@@ -100,7 +118,30 @@ def measure(flow: Flow, theme: Theme, tr: Translate,
         tallest[row_of[box_id]] = max(tallest.get(row_of[box_id], 0.0), height)
     box_heights = {box_id: round(tallest[row_of[box_id]] + 2 * pad, 1) for box_id in inner}
     return Measured(theme, box_w, box_heights, boxes, _labels(flow, theme, tr, shape[1]),
-                    _lanes(flow, theme, tr, box_w))
+                    _lanes(flow, theme, tr, box_w), _notes(flow, theme, tr))
+
+
+#: Room left of a highlight's text for its "!" disc (px; the sketch draws it at one size).
+HIGHLIGHT_MARK = 28.0
+
+
+def _notes(flow: Flow, theme: Theme, tr: Translate) -> tuple[MeasuredNote, ...]:
+    """Callouts (bold) and highlights anchored to something, in the spec's order."""
+    pending = [("callout", c.id, c.text, c.near) for c in flow.callouts]
+    pending += [("highlight", n.id, n.text, n.near) for n in flow.notes
+                if n.kind == "highlight" and n.near]
+    notes = []
+    for kind, note_id, text, near in pending:
+        context = f"{'callout' if kind == 'callout' else 'note'}.{note_id}.text"
+        style = theme.style(theme.sizes.note, bold=kind == "callout",
+                            color=theme.palette.ink)
+        block = lay_label(tr, (context, text), style, theme.px(150))
+        pad = theme.px(8)
+        mark = HIGHLIGHT_MARK if kind == "highlight" else 0.0
+        notes.append(MeasuredNote(f"{kind}.{note_id}", kind, str(near), block, pad + mark,
+                                  pad, round(block.width + 2 * pad + mark, 1),
+                                  round(block.height + 2 * pad, 1)))
+    return tuple(notes)
 
 
 def _labels(flow: Flow, theme: Theme, tr: Translate, factor: float

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from inkproof import __version__
-from inkproof.canvas import AUTO_SIZES, Canvas, describe, fixed_size
+from inkproof.canvas import AUTO_SIZES, MIN_SIDE, Canvas, describe, fixed_size
 from inkproof.errors import InkproofError
 from inkproof.files import write_all
 from inkproof.model import Flow
@@ -118,7 +118,7 @@ def compose(flow: Flow, theme: Theme, size: tuple[int, int],
     bottom = transform(parts.bottom, Move(m, parts.footer_top))
     top = parts.top
     page = page_theme(theme, size)
-    callouts = place_callouts(flow, page, tr, placed,
+    callouts = place_callouts(flow, page, placed,
                               Rect(m, parts.area.y, width - 2 * m,
                                    parts.footer_top - parts.area.y))
     stamped = (stamp_note(page, tr, stamp, width, height),) if stamp else ()
@@ -162,6 +162,7 @@ def _draw_on_canvas(flow: Flow, theme: Theme, canvas: Canvas, options: RenderOpt
             raise IllegibleLayout(flow.id, options.lang, drawn.findings)
         return drawn
     first: Exception | None = None
+    banded: _Drawn | None = None  # the first drawing whose only fault is empty bands
     tried = auto_sizes(flow, theme, tr, DotEngine())
     for size in tried:
         try:
@@ -171,7 +172,24 @@ def _draw_on_canvas(flow: Flow, theme: Theme, canvas: Canvas, options: RenderOpt
             continue
         if not drawn.findings:
             return drawn
+        if banded is None and _only_kind(drawn.findings, "empty-band"):
+            banded = drawn
         first = first or IllegibleLayout(flow.id, options.lang, drawn.findings)
+    for _ in range(3 if banded is not None else 0):
+        # Wider than every preset (a long chain left to right): the page takes the height
+        # its content needs instead of leaving bands empty above and below the diagram.
+        assert banded is not None
+        width, height = banded.scene.width, banded.scene.height
+        cropped = (width, max(MIN_SIDE, 2 * round(
+            (height - check.empty_height(banded.elements, (width, height))) / 2)))
+        try:
+            banded = _draw(flow, theme, cropped, options, MAX_SCALE)
+        except LayoutError:
+            break
+        if not banded.findings:
+            return banded
+        if not _only_kind(banded.findings, "empty-band"):
+            break
     if first is None:
         raise LayoutError(f"{flow.id} ({options.lang}): the diagram does not fit even the "
                           f"largest automatic canvas ({describe(AUTO_SIZES[-1])}) with text "

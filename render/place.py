@@ -6,14 +6,21 @@ a label that an arrow still crosses slides along its own arrow to a free spot.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inkproof.model import Arrow, Flow, Lane
 from inkproof.render.check import Finding, check
 from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect
-from inkproof.render.layout import GraphLayout, cluster_order
-from inkproof.render.measure import Measured
+from inkproof.render.layout import (
+    NOTE_GAP,
+    NOTE_NODE,
+    GraphLayout,
+    cluster_order,
+    notes_by_anchor,
+)
+from inkproof.render.measure import Measured, MeasuredLabel, MeasuredNote
 from inkproof.render.ports import spread_ports
 from inkproof.render.report import diagram_elements
 from inkproof.render.scene import ArrowShape, Badge, BoxShape, LaneShape, PlacedText
@@ -29,13 +36,16 @@ class Placed:
     boxes: tuple[BoxShape, ...]
     arrows: tuple[ArrowShape, ...]
     lanes: tuple[LaneShape, ...]
+    notes: tuple[MeasuredNote, ...] = ()  # measured with the diagram, placed by callouts
+    room: dict[str, Rect] = field(default_factory=dict)  # note id → the spot kept for it
 
 
 def place(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) -> Placed:
     """The diagram centred in ``area`` (and at its top when it is taller than ``area``)."""
     placed = _arrange(flow, measured, layout, area)
-    placed = Placed(placed.boxes, spread_ports(placed.arrows, placed.boxes), placed.lanes)
-    return _relabel(flow, measured, placed)
+    placed = dataclasses.replace(placed, arrows=spread_ports(placed.arrows, placed.boxes))
+    return _labels_outside(flow, measured, layout.direction, area,
+                           _relabel(flow, measured, placed))
 
 
 def _arrange(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) -> Placed:
@@ -54,9 +64,15 @@ def _arrange(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) ->
                               inside.text(measured_box.name), inside.text(measured_box.role),
                               box.optional))
     arrows = []
+    room = {note_id: rect.moved(dx, dy) for note_id, rect in _note_nodes(layout).items()}
+    by_anchor = notes_by_anchor(measured)
     for arrow in flow.arrows:
         edge = transform(layout.edges[arrow.id], onto)
-        arrows.append(arrow_shape(arrow, measured, edge.controls, edge.head, edge.label))
+        chip, spots = _split_block(edge.label, measured.labels[arrow.id],
+                                   by_anchor.get(arrow.id, ()), theme.px(NOTE_GAP),
+                                   cubic_points(edge.controls, steps=6))
+        arrows.append(arrow_shape(arrow, measured, edge.controls, edge.head, chip))
+        room.update(spots)
     lanes = []
     for lane, cluster, tile in _lane_tiles(flow, layout):
         rect = tile.moved(dx, dy)
@@ -71,7 +87,35 @@ def _arrange(flow: Flow, measured: Measured, layout: GraphLayout, area: Rect) ->
         inside = Move(label.x, label.y)
         lanes.append(LaneShape(lane.id, rect, inside.text(header.title),
                                transform(header.caption, inside), flow.lanes.index(lane)))
-    return Placed(tuple(boxes), tuple(arrows), tuple(lanes))
+    return Placed(tuple(boxes), tuple(arrows), tuple(lanes), measured.notes, room)
+
+
+def _note_nodes(layout: GraphLayout) -> dict[str, Rect]:
+    """Where the engine kept room for notes beside their boxes, by note id."""
+    return {node_id[len(NOTE_NODE):]: rect for node_id, rect in layout.nodes.items()
+            if node_id.startswith(NOTE_NODE)}
+
+
+def _split_block(block: Rect, label: MeasuredLabel, notes: tuple[MeasuredNote, ...],
+                 gap: float, line: list[Point]) -> tuple[Rect, dict[str, Rect]]:
+    """An arrow's label chip and the spots of its notes inside the block the engine kept
+    beside the arrow: the chip at the end and the side of the block nearest the arrow's
+    line, the notes stacked after it, ``gap`` apart."""
+    if not notes:
+        return block, {}
+    cx, cy = block.center
+    near_x, near_y = min(line, key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2)
+    rows = [(label.w, label.h), *((note.w, note.h) for note in notes)]
+    if near_y > cy:  # the line passes nearer the block's bottom: the chip goes last
+        rows.reverse()
+    rects, y = [], block.y
+    for w, h in rows:
+        x = block.right - w if near_x > cx else block.x
+        rects.append(Rect(round(x, 2), round(y, 2), w, h))
+        y += h + gap
+    if near_y > cy:
+        rects.reverse()
+    return rects[0], {note.id: rect for note, rect in zip(notes, rects[1:], strict=True)}
 
 
 def _lane_tiles(flow: Flow, layout: GraphLayout) -> list[tuple[Lane, Rect, Rect]]:
@@ -144,7 +188,7 @@ def _relabel(flow: Flow, measured: Measured, placed: Placed) -> Placed:
     """
     arrows = list(placed.arrows)
     for _ in range(2):
-        conflicted = _labels_in_conflict(Placed(placed.boxes, tuple(arrows), placed.lanes))
+        conflicted = _labels_in_conflict(dataclasses.replace(placed, arrows=tuple(arrows)))
         if not conflicted:
             break
         for index, shape in enumerate(arrows):
@@ -155,7 +199,64 @@ def _relabel(flow: Flow, measured: Measured, placed: Placed) -> Placed:
             if spot is not None:
                 arrows[index] = arrow_shape(flow.arrow(shape.id), measured, shape.controls,
                                             shape.head, spot)
-    return Placed(placed.boxes, tuple(arrows), placed.lanes)
+    return dataclasses.replace(placed, arrows=tuple(arrows))
+
+
+def _labels_outside(flow: Flow, measured: Measured, direction: str, area: Rect,
+                    placed: Placed) -> Placed:
+    """Labels of arrows running side by side between the same two boxes go on the outer
+    side of the bundle: the engine puts every label on one side of its arrow, so the label
+    of the first arrow would stand between the two, as close to the other one as to its own.
+    """
+    across = 0 if direction == "TB" else 1  # the bundle's arrows lie side by side along x (TB)
+    groups: dict[frozenset[str], list[ArrowShape]] = {}
+    for shape in placed.arrows:
+        arrow = flow.arrow(shape.id)
+        if arrow.source != arrow.target:
+            groups.setdefault(frozenset((arrow.source, arrow.target)), []).append(shape)
+    arrows = {shape.id: shape for shape in placed.arrows}
+    for bundle in (g for g in groups.values() if len(g) > 1):
+        first = min(bundle, key=lambda s: _middle(s)[across])
+        rect = first.label_rect
+        if first.id in placed.room or any(n.near == first.id for n in placed.notes):
+            continue  # it carries a note, whose room is kept under its label
+        # Where its own line runs level with the label (across the bundle's axis).
+        along = 1 - across
+        low, high = (rect.y, rect.bottom) if across == 0 else (rect.x, rect.right)
+        beside = [p[across] for p in cubic_points(first.controls, steps=16)
+                  if low <= p[along] <= high] or [_middle(first)[across]]
+        start, size = (rect.x, rect.w) if across == 0 else (rect.y, rect.h)
+        if start < max(beside):
+            continue  # already on the outer side
+        gap = start - max(beside)
+        flipped = round(min(beside) - gap - size, 2)
+        moved = (Rect(flipped, rect.y, rect.w, rect.h) if across == 0
+                 else Rect(rect.x, flipped, rect.w, rect.h))
+        lanes = [lane.rect for lane in placed.lanes if lane.rect.intersects(rect)]
+        if not area.contains(moved) or any(lane.intersects(moved) and not lane.contains(moved)
+                                           for lane in lanes if lane.contains(rect)):
+            continue  # it would leave the diagram, or its lane
+        if _label_free(moved, [a for a in arrows.values() if a.id != first.id], placed):
+            arrows[first.id] = arrow_shape(flow.arrow(first.id), measured, first.controls,
+                                           first.head, moved)
+    return dataclasses.replace(placed, arrows=tuple(arrows[a.id] for a in placed.arrows))
+
+
+def _middle(shape: ArrowShape) -> Point:
+    line = cubic_points(shape.controls, steps=8)
+    return line[len(line) // 2]
+
+
+def _label_free(rect: Rect, others: list[ArrowShape], placed: Placed) -> bool:
+    """Whether a label chip at ``rect`` touches no box, label, lane header or other arrow."""
+    blocked = [*(a.label_rect.inflate(2) for a in others),
+               *(b.rect.inflate(2) for b in placed.boxes),
+               *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t),
+               *placed.room.values()]
+    if any(rect.intersects(b) for b in blocked):
+        return False
+    return not any(polyline_hits_rect(line, rect.inflate(1), Rect.around(line))
+                   for line in (cubic_points(a.controls) for a in others))
 
 
 def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: Placed) -> Rect | None:

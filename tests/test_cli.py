@@ -104,3 +104,11 @@ def test_version_and_usage_errors() -> None:
     assert inkproof("--version").stdout.strip() == f"inkproof, version {__version__}"
     assert inkproof("check").returncode == 2  # no spec given
     assert inkproof("frobnicate").returncode == 2
+
+
+def test_check_counts_every_kind_of_path_a_flow_uses() -> None:
+    from inkproof import load_flow
+    from inkproof.describe import summary
+
+    flow = load_flow(ROOT / "tests" / "corpus" / "flows" / "tb-deploy.yaml")
+    assert "4 arrows (0 read, 2 write, 1 error, 1 control)" in summary(flow)
