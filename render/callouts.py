@@ -18,7 +18,7 @@ from inkproof.render.geometry import (
 )
 from inkproof.render.layout import LayoutError
 from inkproof.render.measure import MeasuredNote
-from inkproof.render.place import Placed
+from inkproof.render.place import Placed, header_rects
 from inkproof.render.scene import NoteShape, PlacedText
 from inkproof.render.theme import Theme
 
@@ -30,7 +30,7 @@ def place_callouts(flow: Flow, theme: Theme, placed: Placed, region: Rect
     A note goes to the room the layout kept for it beside its box or under its arrow's
     label when that room is clear, else to the nearest free spot."""
     obstacles = [*(b.rect for b in placed.boxes), *(a.label_rect for a in placed.arrows),
-                 *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
+                 *header_rects(placed)]
     polylines = [(line, Rect.around(line)) for line in
                  (cubic_points(a.controls) for a in placed.arrows)]
     lanes = [lane.rect for lane in placed.lanes]

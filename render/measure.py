@@ -127,12 +127,13 @@ HIGHLIGHT_MARK = 28.0
 
 def _notes(flow: Flow, theme: Theme, tr: Translate) -> tuple[MeasuredNote, ...]:
     """Callouts (bold) and highlights anchored to something, in the spec's order."""
-    pending = [("callout", c.id, c.text, c.near) for c in flow.callouts]
-    pending += [("highlight", n.id, n.text, n.near) for n in flow.notes
+    # (kind, id, text, near, the catalog context's prefix)
+    pending = [("callout", c.id, c.text, c.near, "callout") for c in flow.callouts]
+    pending += [("highlight", n.id, n.text, n.near, "note") for n in flow.notes
                 if n.kind == "highlight" and n.near]
     notes = []
-    for kind, note_id, text, near in pending:
-        context = f"{'callout' if kind == 'callout' else 'note'}.{note_id}.text"
+    for kind, note_id, text, near, prefix in pending:
+        context = f"{prefix}.{note_id}.text"
         style = theme.style(theme.sizes.note, bold=kind == "callout",
                             color=theme.palette.ink)
         block = lay_label(tr, (context, text), style, theme.px(150))

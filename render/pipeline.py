@@ -175,21 +175,9 @@ def _draw_on_canvas(flow: Flow, theme: Theme, canvas: Canvas, options: RenderOpt
         if banded is None and _only_kind(drawn.findings, "empty-band"):
             banded = drawn
         first = first or IllegibleLayout(flow.id, options.lang, drawn.findings)
-    for _ in range(3 if banded is not None else 0):
-        # Wider than every preset (a long chain left to right): the page takes the height
-        # its content needs instead of leaving bands empty above and below the diagram.
-        assert banded is not None
-        width, height = banded.scene.width, banded.scene.height
-        cropped = (width, max(MIN_SIDE, 2 * round(
-            (height - check.empty_height(banded.elements, (width, height))) / 2)))
-        try:
-            banded = _draw(flow, theme, cropped, options, MAX_SCALE)
-        except LayoutError:
-            break
-        if not banded.findings:
-            return banded
-        if not _only_kind(banded.findings, "empty-band"):
-            break
+    cropped = _cropped(flow, theme, options, banded) if banded is not None else None
+    if cropped is not None:
+        return cropped
     if first is None:
         raise LayoutError(f"{flow.id} ({options.lang}): the diagram does not fit even the "
                           f"largest automatic canvas ({describe(AUTO_SIZES[-1])}) with text "
@@ -198,6 +186,26 @@ def _draw_on_canvas(flow: Flow, theme: Theme, canvas: Canvas, options: RenderOpt
     raise LayoutError(f"no automatic canvas ({sizes}) draws it legibly — split the flow, "
                       f"shorten its texts or use a larger --size. On {tried[0][0]}×"
                       f"{tried[0][1]}: {first}")
+
+
+def _cropped(flow: Flow, theme: Theme, options: RenderOptions, banded: _Drawn
+             ) -> _Drawn | None:
+    """The drawing on a page of its width and the height its content needs, for a diagram
+    wider than every preset (a long chain left to right) that leaves bands empty above and
+    below it; None when a few crops do not draw it cleanly."""
+    for _ in range(3):  # each crop shrinks the page, and with it what a band may take
+        width, height = banded.scene.width, banded.scene.height
+        size = (width, max(MIN_SIDE, 2 * round(
+            (height - check.empty_height(banded.elements, (width, height))) / 2)))
+        try:
+            banded = _draw(flow, theme, size, options, MAX_SCALE)
+        except LayoutError:
+            return None
+        if not banded.findings:
+            return banded
+        if not _only_kind(banded.findings, "empty-band"):
+            return None
+    return None
 
 
 def _only_kind(findings: Sequence[check.Finding], kind: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from inkproof.model import Arrow, Flow, Lane
 from inkproof.render.check import Finding, check
-from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect
+from inkproof.render.geometry import Point, Rect, cubic_points, polyline_hits_rect, straddles
 from inkproof.render.layout import (
     NOTE_GAP,
     NOTE_NODE,
@@ -218,7 +218,7 @@ def _labels_outside(flow: Flow, measured: Measured, direction: str, area: Rect,
     for bundle in (g for g in groups.values() if len(g) > 1):
         first = min(bundle, key=lambda s: _middle(s)[across])
         rect = first.label_rect
-        if first.id in placed.room or any(n.near == first.id for n in placed.notes):
+        if any(note.near == first.id for note in placed.notes):
             continue  # it carries a note, whose room is kept under its label
         # Where its own line runs level with the label (across the bundle's axis).
         along = 1 - across
@@ -232,11 +232,11 @@ def _labels_outside(flow: Flow, measured: Measured, direction: str, area: Rect,
         flipped = round(min(beside) - gap - size, 2)
         moved = (Rect(flipped, rect.y, rect.w, rect.h) if across == 0
                  else Rect(rect.x, flipped, rect.w, rect.h))
-        lanes = [lane.rect for lane in placed.lanes if lane.rect.intersects(rect)]
-        if not area.contains(moved) or any(lane.intersects(moved) and not lane.contains(moved)
-                                           for lane in lanes if lane.contains(rect)):
+        home = [lane.rect for lane in placed.lanes if lane.rect.contains(rect)]
+        if not area.contains(moved) or any(straddles(moved, lane) for lane in home):
             continue  # it would leave the diagram, or its lane
-        if _label_free(moved, [a for a in arrows.values() if a.id != first.id], placed):
+        others = [a for a in arrows.values() if a.id != first.id]
+        if _label_obstacles(others, placed, *placed.room.values()).clear(moved):
             arrows[first.id] = arrow_shape(flow.arrow(first.id), measured, first.controls,
                                            first.head, moved)
     return dataclasses.replace(placed, arrows=tuple(arrows[a.id] for a in placed.arrows))
@@ -247,26 +247,36 @@ def _middle(shape: ArrowShape) -> Point:
     return line[len(line) // 2]
 
 
-def _label_free(rect: Rect, others: list[ArrowShape], placed: Placed) -> bool:
-    """Whether a label chip at ``rect`` touches no box, label, lane header or other arrow."""
-    blocked = [*(a.label_rect.inflate(2) for a in others),
-               *(b.rect.inflate(2) for b in placed.boxes),
-               *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t),
-               *placed.room.values()]
-    if any(rect.intersects(b) for b in blocked):
-        return False
-    return not any(polyline_hits_rect(line, rect.inflate(1), Rect.around(line))
-                   for line in (cubic_points(a.controls) for a in others))
+@dataclass(frozen=True)
+class _Obstacles:
+    """What a label chip must keep clear of: rectangles, and the other arrows' lines."""
+
+    rects: list[Rect]
+    lines: list[tuple[list[Point], Rect]]
+
+    def clear(self, rect: Rect) -> bool:
+        return not any(rect.intersects(b) for b in self.rects) and not any(
+            polyline_hits_rect(line, rect.inflate(1), bounds) for line, bounds in self.lines)
+
+
+def _label_obstacles(others: list[ArrowShape], placed: Placed, *extra: Rect) -> _Obstacles:
+    """Boxes, the other labels, lane headers and ``extra``; the lines of ``others``."""
+    return _Obstacles([*(a.label_rect.inflate(2) for a in others),
+                       *(b.rect.inflate(2) for b in placed.boxes), *header_rects(placed),
+                       *extra],
+                      [(line, Rect.around(line)) for line in
+                       (cubic_points(a.controls) for a in others)])
+
+
+def header_rects(placed: Placed) -> list[Rect]:
+    """The lane titles and captions: text the diagram's other parts keep off."""
+    return [t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t]
 
 
 def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: Placed) -> Rect | None:
     line = cubic_points(shape.controls, steps=10)
     w, h = shape.label_rect.w, shape.label_rect.h
-    other_lines = [(line, Rect.around(line)) for line in
-                   (cubic_points(a.controls) for a in others)]
-    blocked = [*(a.label_rect.inflate(2) for a in others),
-               *(b.rect.inflate(2) for b in placed.boxes),
-               *(t.rect for lane in placed.lanes for t in (lane.title, lane.caption) if t)]
+    obstacles = _label_obstacles(others, placed)
     n = len(line)
     order = sorted(range(n // 8, n - n // 8), key=lambda i: abs(i - n / 2))
     spots = [(i, gap) for gap in (4.0, 16.0, 30.0, 48.0) for i in order]  # close to the curve first
@@ -276,12 +286,8 @@ def _label_spot(shape: ArrowShape, others: list[ArrowShape], placed: Placed) -> 
         for rect in (Rect(x + gap, y - h / 2, w, h), Rect(x - w - gap, y - h / 2, w, h),
                      Rect(x - w / 2, y - h - gap, w, h), Rect(x - w / 2, y + gap, w, h),
                      Rect(x - w / 2, y - h / 2, w, h)):
-            if any(rect.intersects(b) for b in blocked):
-                continue
-            if any(polyline_hits_rect(other, rect.inflate(1), bounds)
-                   for other, bounds in other_lines):
-                continue
-            return Rect(round(rect.x, 2), round(rect.y, 2), w, h)
+            if obstacles.clear(rect):
+                return Rect(round(rect.x, 2), round(rect.y, 2), w, h)
     return None
 
 
