@@ -11,6 +11,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from inkproof.files import check_writable, write_all, write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
 from inkproof.loader import load_flow, parse_flow, spec_files
 from inkproof.model import Flow
-from inkproof.redact import mask_text, register_secrets_from
+from inkproof.redact import mask_text, register_secret, register_secrets_from
 from inkproof.render.theme import PALETTES
 from inkproof.schema import json_schema_text
 
@@ -400,15 +401,75 @@ def verification_options(command: Callable[..., None]) -> Callable[..., None]:
                                                    "throwaway certificate."),
         click.option("--system", "system_ref", metavar="MODULE:FACTORY",
                      help="Verify your own system: FACTORY(wiring) returns it."),
+        click.option("--target", "target", metavar="URL",
+                     help="Verify a system that is already running (or that a system "
+                          "section starts) at this base URL, in any language: through its "
+                          "OpenTelemetry traces and, with --redis, the wire."),
+        click.option("--otlp", "otlp", metavar="HOST:PORT", default="127.0.0.1:4318",
+                     show_default=True, help="Where inkproof listens for the target's OTLP "
+                                             "traces (loopback only)."),
+        click.option("--config", "config_path", metavar="FILE",
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help="An inkproof.toml whose [system] says how to start the target "
+                          "(default: the spec's system section, else inkproof.toml beside "
+                          "the spec or here)."),
     ]):
         command = option(command)
     return command
 
 
+@dataclass(frozen=True)
+class TargetChoice:
+    """The options that point verification at a system in its own processes."""
+
+    target: str | None = None
+    otlp: str = "127.0.0.1:4318"
+    config_path: Path | None = None
+
+
+def _target_configs(loaded: list[tuple[Path, Flow]], choice: TargetChoice
+                    ) -> list[tuple[Any, Path]] | None:
+    """Per flow, the system section and its folder — or None when every flow runs against
+    the reference system (no --target, no system section, no inkproof.toml)."""
+    from inkproof.runtime.target import load_system_config
+
+    configs = [load_system_config(path, flow, choice.config_path) for path, flow in loaded]
+    if choice.target is None and all(config is None for config, _ in configs):
+        return None
+    return configs
+
+
+def _verify_targets(loaded: list[tuple[Path, Flow]], configs: list[tuple[Any, Path]],
+                    redis_url: str | None, db_url: str | None, choice: TargetChoice
+                    ) -> list[Any]:
+    from inkproof.runtime.otlp import parse_address
+    from inkproof.runtime.target import (
+        TargetOptions,
+        TargetSession,
+        environment_secrets,
+    )
+    from inkproof.runtime.verify import verify_flow
+
+    address = parse_address(choice.otlp)
+    results: list[Any] = []
+    for (path, flow), (config, base) in zip(loaded, configs, strict=True):
+        for secret in environment_secrets(config):  # masked in every output
+            register_secrets_from(secret) if "://" in secret else register_secret(secret)
+        options = TargetOptions(choice.target, redis_url, db_url, address, config, base)
+        with TargetSession(options, flow) as session:
+            results.append(verify_flow(session, flow, source=str(path),  # type: ignore[arg-type]
+                                       system=session.name))
+    return results
+
+
 def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url: str | None,
-                  https: bool, system_ref: str | None, mutant: str | None = None) -> list[Any]:
+                  https: bool, system_ref: str | None, mutant: str | None = None,
+                  choice: TargetChoice = TargetChoice()) -> list[Any]:
     """Verify every loaded flow in one session; the FlowReports, in order."""
     register_secrets_from(redis_url, db_url)  # masked in every output, even out of URL form
+    configs = None if (mutant or system_ref) else _target_configs(loaded, choice)
+    if configs is not None:
+        return _verify_targets(loaded, configs, redis_url, db_url, choice)
     from inkproof.runtime.harness import Backends, Session
     from inkproof.runtime.reference.mutants import MUTANTS
     from inkproof.runtime.reference.system import build
@@ -452,8 +513,8 @@ def _print_table(results: list[Any]) -> None:
 @click.option("--list-mutants", is_flag=True, expose_value=False, is_eager=True,
               callback=_list_mutants, help="List the mutants and exit.")
 def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, https: bool,
-           system_ref: str | None, mutant: str | None, json_path: Path | None,
-           junit_path: Path | None) -> None:
+           system_ref: str | None, target: str | None, otlp: str, config_path: Path | None,
+           mutant: str | None, json_path: Path | None, junit_path: Path | None) -> None:
     """Run each flow's scenarios against a running system; prove every arrow and claim.
 
     Prints a table, arrow by arrow and callout by callout, with the observed evidence.
@@ -464,16 +525,20 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
 
     if mutant and system_ref:
         raise click.UsageError("--mutant and --system exclude each other")
+    if target and (mutant or system_ref):
+        raise click.UsageError("--target verifies a running system: it excludes --mutant and "
+                               "--system")
     if mutant and mutant not in MUTANTS:
         hint = did_you_mean(mutant, MUTANTS) or f"one of: {', '.join(MUTANTS)}"
         raise click.BadParameter(f"no mutant {mutant!r} — {hint}", param_hint="--mutant")
-    for target, option in ((json_path, "--json"), (junit_path, "--junit")):
-        if target is not None:
-            check_writable(target, folder=False, what=option)
+    for output, option in ((json_path, "--json"), (junit_path, "--junit")):
+        if output is not None:
+            check_writable(output, folder=False, what=option)
     loaded, failures = _load_all(specs)
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
-    results = _verify_flows(loaded, redis_url, db_url, https, system_ref, mutant)
+    results = _verify_flows(loaded, redis_url, db_url, https, system_ref, mutant,
+                            TargetChoice(target, otlp, config_path))
     _print_table(results)
     if json_path:
         text = json.dumps(reports.to_json(results), indent=2, ensure_ascii=False) + "\n"
@@ -497,7 +562,8 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
               help="Processes for rendering (default: one per core).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (for CI).")
 def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None,
-            db_url: str | None, https: bool, system_ref: str | None, allow_unverified: bool,
+            db_url: str | None, https: bool, system_ref: str | None, target: str | None,
+            otlp: str, config_path: Path | None, allow_unverified: bool,
             jobs_count: int | None, quiet: bool) -> None:
     """Verify, then write the blog-ready set: SVG, PNG, WebP, social card and alt text per
     flow and language, manifest.json and a static index.html gallery.
@@ -521,7 +587,8 @@ def publish(specs: tuple[Path, ...], out: Path, lang: str, redis_url: str | None
 
     for done in preflight(out, [flow.id for _, flow in loaded]):  # foreign files: refused now
         _echo(f"recovered: {done}", err=True)
-    results = _verify_flows(loaded, redis_url, db_url, https, system_ref)
+    results = _verify_flows(loaded, redis_url, db_url, https, system_ref,
+                            choice=TargetChoice(target, otlp, config_path))
     drifted = [r for r in results if not r.ok]
     if drifted and not allow_unverified:
         _print_table(drifted)

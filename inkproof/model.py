@@ -486,6 +486,37 @@ class Scenario(Node):
 # ---- the flow ----------------------------------------------------------------------------
 
 
+class SystemSection(Node):
+    """How to reach the running system a flow is verified against, and how to start it.
+
+    Given in the spec (``system:``) or in an ``inkproof.toml`` beside it (``[system]``).
+    ``{port}``, ``{redis}``, ``{db}`` and ``{otlp}`` in ``target``, ``command``, ``env``
+    and ``ready`` are replaced by a free port, the ``--redis`` and ``--db`` URLs and the
+    OTLP endpoint inkproof listens on."""
+
+    target: str | None = Field(None, max_length=400, description="Base URL of the API "
+                               "(http://127.0.0.1:{port}); --target overrides it.")
+    command: str | None = Field(None, max_length=2000, description="Starts the system (split "
+                                "like a shell command line, never run by a shell); inkproof "
+                                "stops it by PID when verification ends.")
+    cwd: str | None = Field(None, max_length=400, description="Folder the command runs in, "
+                            "relative to the file that declares it.")
+    env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")],
+              Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, description="Environment of the command (added to inkproof's).")
+    ready: str | None = Field(None, max_length=400, description="URL or path that answers "
+                              "2xx once the system is ready (default: the target itself).")
+    timeout: Number = Field(30.0, gt=0, le=600, description="Seconds to become ready.")
+    eventually: Number = Field(5.0, gt=0, le=120, description="Seconds an asynchronous arrow "
+                               "(the worker's) may take to happen.")
+    services: dict[Id, ServiceName] = Field(
+        default_factory=dict, description="Box id → the service.name its spans carry, where "
+                                          "the box does not say (service:).")
+    strategy: Property | None = Field(None, description="The invalidation strategy this "
+                                      "deployment runs; claims of other strategies are not "
+                                      "exercised against it.")
+
+
 class Flow(Node):
     """A whole infographic: picture, walkthrough and the scenarios that prove it."""
 
@@ -504,6 +535,7 @@ class Flow(Node):
     notes: tuple[Note, ...] = ()
     strategies: tuple[Strategy, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    system: SystemSection | None = None
 
     def box(self, box_id: str) -> Box:
         return next(b for b in self.boxes if b.id == box_id)

@@ -37,6 +37,11 @@ class Event:
     end: float = 0.0
     evidence: str = ""  # what a person reads in a report ("SETEX cache:key:42 300 …")
     trace: str = ""  # OpenTelemetry trace id: a write and the invalidation it caused share one
+    #: for events of a system in other processes: the wall-clock interval (ns) in which the
+    #: interaction certainly happened. Matching then calls an arrow out of order only when
+    #: its event provably ended before the previous arrow's began (concurrent processes
+    #: have no single order); None: ``index`` is the exact order (one process, one clock)
+    window: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

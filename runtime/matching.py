@@ -137,14 +137,18 @@ def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> S
     stream = sorted(events, key=lambda e: e.index)
     used: set[int] = set()
     verdicts = []
-    last = -1
+    previous: Event | None = None  # the last arrow's event
+    interaction: Event | None = None  # the last event that was not a reply
     for arrow_id in scenario.arrows:
         arrow = flow.arrow(arrow_id)
         candidates = [e for e in stream if e.index not in used and arrow_matches(arrow, e)]
-        in_order = next((e for e in candidates if e.index > last), None)
+        in_order = next((e for e in candidates if _not_before(e, _order_anchor(
+            e, previous, interaction))), None)
         if in_order is not None:
             used.add(in_order.index)
-            last = in_order.index
+            previous = in_order
+            if in_order.kind not in REPLY_KINDS:
+                interaction = in_order
             verdicts.append(Verdict(arrow_id, Status.PROVEN, in_order))
         elif candidates:
             verdicts.append(Verdict(arrow_id, Status.OUT_OF_ORDER, candidates[0]))
@@ -154,6 +158,26 @@ def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> S
                       if arrow_matches(flow.arrow(arrow_id), e))
     return ScenarioResult(scenario.id, tuple(verdicts), forbidden,
                           undocumented(flow, stream))
+
+
+def _order_anchor(event: Event, previous: Event | None, interaction: Event | None
+                  ) -> Event | None:
+    """What ``event`` must not precede. Across processes, a reply (the API's response)
+    races with what others do meanwhile (the worker's handling of the event it published):
+    an interaction is ordered after the last interaction, not after a reply."""
+    if event.window is not None and event.kind not in REPLY_KINDS:
+        return interaction
+    return previous
+
+
+def _not_before(event: Event, previous: Event | None) -> bool:
+    """Whether ``event`` may come after ``previous``: later in the one clock's order, or —
+    across processes — not provably finished before ``previous`` began."""
+    if previous is None:
+        return True
+    if event.window is None or previous.window is None:
+        return event.index > previous.index
+    return event.window[1] >= previous.window[0] and event.index != previous.index
 
 
 #: Replies belong to the interaction their request started: a cache miss reply is covered
@@ -186,7 +210,7 @@ def legend_order(flow: Flow, result: ScenarioResult) -> tuple[str, ...]:
     close the interaction their request opened, whichever step names them.
     """
     step_of = {arrow: step.n for step in flow.legend for arrow in reversed(step.arrows)}
-    first: dict[int, tuple[int, str]] = {}
+    first: dict[int, tuple[Event, str]] = {}
     for verdict in result.verdicts:
         if not verdict.ok or verdict.event is None or verdict.arrow not in step_of:
             continue
@@ -194,12 +218,14 @@ def legend_order(flow: Flow, result: ScenarioResult) -> tuple[str, ...]:
         if expect is None or expect.kind in REPLY_KINDS:
             continue
         n = step_of[verdict.arrow]
-        if n not in first or verdict.event.index < first[n][0]:
-            first[n] = (verdict.event.index, verdict.arrow)
+        if n not in first or verdict.event.index < first[n][0].index:
+            first[n] = (verdict.event, verdict.arrow)
     problems = []
-    placed = sorted(first.items(), key=lambda item: item[1][0])
-    for (n_before, (_, arrow_before)), (n_after, (_, arrow_after)) in pairwise(placed):
-        if n_after < n_before:
+    placed = sorted(first.items(), key=lambda item: item[1][0].index)
+    for (n_before, (seen_before, arrow_before)), (n_after, (seen_after, arrow_after)) in \
+            pairwise(placed):
+        # across processes, only an order the clocks prove is a problem
+        if n_after < n_before and not _not_before(seen_before, seen_after):
             problems.append(f"legend step {n_after} ('{arrow_after}') happens after step "
                             f"{n_before} ('{arrow_before}')")
     return tuple(problems)

@@ -26,7 +26,7 @@ def publish_after_commit(probe: Probe) -> None:
     probe.require(bool(publishes), "the write published no invalidation event")
     for publish in publishes:
         ended = [c for c in commits if c.end < publish.start
-                 and (not c.trace or c.trace == publish.trace)]
+                 and (not c.trace or not publish.trace or c.trace == publish.trace)]
         probe.require(bool(ended), f"published before the COMMIT ended: "
                                    f"{publish.evidence[:70]} started at {publish.start:.0f}, "
                                    f"COMMIT ended at {commits[0].end:.0f}")

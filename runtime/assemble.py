@@ -1,0 +1,356 @@
+"""Events of a system in other processes: spans, the wire and inkproof's own requests.
+
+Pure functions over plain data (:class:`~inkproof.runtime.otlp.SpanRecord`,
+:class:`~inkproof.runtime.wire.WireCommand`, :class:`Exchange`), so every rule is tested
+on hand-written records:
+
+- HTTP: what inkproof sent and what it received (status, content type) is the client's
+  own record; the server span in the trace inkproof started says which service answered.
+- Redis: the server's record (MONITOR) when there is one — every argument, every client —
+  attributed to boxes by connection name, by the spans the commands line up with, or to
+  the flow's only Redis client; otherwise the client spans, as far as they tell.
+- SQL: client spans, statements grouped into transactions (BEGIN … COMMIT).
+- Queues: XADD and XACK on the wire (the fields of an acknowledged message read back from
+  the stream), or messaging spans by their conventions (Kafka, RabbitMQ, NATS, …).
+
+Every event carries the wall-clock window in which it happened (``Event.window``), since
+separate processes share no observation order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from inkproof.model import Component, Flow
+from inkproof.runtime.events import Event
+from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIELDS
+from inkproof.runtime.otlp import SpanRecord
+from inkproof.runtime.semconv import http_server, messaging, redis_words, sql_kind, sql_rows
+from inkproof.runtime.topology import components_of
+from inkproof.runtime.wire import HARNESS_NAME, HOUSEKEEPING, KeyReplay, WireCommand, xadd_fields
+
+#: How far a server's timestamp may lie outside the client span of the same command
+#: (clock reads on one machine, rounding to µs).
+SLACK_NS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request inkproof sent to the target, and what came back."""
+
+    method: str
+    path: str
+    trace_id: str  # the trace inkproof started for it (W3C traceparent)
+    sent_ns: int
+    received_ns: int
+    status: int
+    content_type: str
+    scheme: str = "http"
+
+
+@dataclass
+class BoxMap:
+    """Which box of the flow stands for a service, a component or a Redis connection."""
+
+    flow: Flow
+    services: Mapping[str, str] = field(default_factory=dict)  # box id → service.name
+    components: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.components = components_of(self.flow)
+
+    def component(self, kind: str) -> str:
+        return self.components.get(kind, kind)
+
+    def for_service(self, service: str) -> str | None:
+        """The box of ``service``: named in the config, by the box (``service:``), by id,
+        or by one word of the name (``items-api`` → the box whose id or component is
+        ``api``) when exactly one box fits."""
+        for box_id, name in self.services.items():
+            if name == service:
+                return box_id
+        for box in self.flow.boxes:
+            if box.service == service or box.id == service:
+                return box.id
+        words = set(re.split(r"[-_.]", service.lower()))
+        fitting = {box.id for box in self.flow.boxes if box.id in words}
+        fitting |= {self.components[word] for word in words if word in self.components}
+        return fitting.pop() if len(fitting) == 1 else None
+
+    def redis_clients(self) -> set[str]:
+        """Boxes the flow draws talking to the cache or the queue (as the side that acts)."""
+        stores = {self.components.get(Component.CACHE), self.components.get(Component.QUEUE)}
+        stores.discard(None)
+        clients = {a.source for a in self.flow.arrows if a.target in stores}
+        clients |= {a.target for a in self.flow.arrows if a.source in stores}
+        return clients - stores
+
+
+def _box_of_span(boxes: BoxMap, span: SpanRecord) -> str:
+    return boxes.for_service(span.service) or f"service {span.service}"
+
+
+# ---- HTTP --------------------------------------------------------------------------------
+
+def _descendants_end(span: SpanRecord, children: Mapping[str, list[SpanRecord]]) -> int:
+    """When the last piece of work under ``span`` ended (its response was sent after)."""
+    latest, stack = span.start_ns, list(children.get(span.span_id, ()))
+    while stack:
+        child = stack.pop()
+        if child.service == span.service:
+            latest = max(latest, child.end_ns)
+            stack.extend(children.get(child.span_id, ()))
+    return latest
+
+
+def http_events(exchanges: Sequence[Exchange], spans: Sequence[SpanRecord],
+                boxes: BoxMap) -> list[tuple[int, int, Event]]:
+    client = boxes.component(Component.CLIENT)
+    children: dict[str, list[SpanRecord]] = defaultdict(list)
+    for span in spans:
+        children[span.parent_id].append(span)
+    servers: dict[str, SpanRecord] = {}
+    for span in spans:
+        if http_server(span) is not None and span.trace_id not in servers:
+            servers[span.trace_id] = span
+    found = []
+    for exchange in exchanges:
+        server = servers.get(exchange.trace_id)
+        box = (boxes.for_service(server.service) if server else None) or \
+            boxes.component(Component.API)
+        served = f" (served by {server.service})" if server else " (no server span)"
+        arrived = server.start_ns if server else exchange.sent_ns
+        request = Event(0, client, box, "request", (exchange.method, exchange.path),
+                        evidence=f"{exchange.method} {exchange.path} over "
+                                 f"{exchange.scheme.upper()}{served}",
+                        trace=exchange.trace_id)
+        answered = _descendants_end(server, children) if server else exchange.sent_ns
+        response = Event(0, box, client, "response",
+                         (str(exchange.status), exchange.content_type),
+                         evidence=f"{exchange.status} {exchange.content_type}".strip(),
+                         trace=exchange.trace_id)
+        found += [(arrived, arrived, request), (answered, exchange.received_ns, response)]
+    return found
+
+
+# ---- SQL ---------------------------------------------------------------------------------
+
+def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
+               answered_ok: set[str]) -> list[tuple[int, int, Event]]:
+    """Statements grouped per service and trace into transactions; a SELECT's rows as a
+    result event (from ``db.response.returned_rows``, or — where the instrumentation does
+    not record rows — inferred from a SELECT that succeeded in a request answered 2xx, and
+    said so in the evidence)."""
+    database = boxes.component(Component.DATABASE)
+    found: list[tuple[int, int, Event]] = []
+    open_tx: dict[tuple[str, str], list[tuple[SpanRecord, str]]] = {}
+
+    def transaction(statements: list[tuple[SpanRecord, str]]) -> tuple[int, int, Event]:
+        first, last = statements[0][0], statements[-1][0]
+        kinds = tuple(kind for _span, kind in statements)
+        event = Event(0, _box_of_span(boxes, first), database, "sql", kinds,
+                      float(first.start_ns), float(last.end_ns), "; ".join(kinds),
+                      first.trace_id)
+        # the interaction is complete when its last statement (the COMMIT) ended
+        return last.start_ns, last.end_ns, event
+
+    for span in sorted(spans, key=lambda s: s.start_ns):
+        kind = sql_kind(span)
+        if kind is None:
+            continue
+        if span.error:
+            kind = f"FAILED-{kind}"
+        connection = (span.service, span.trace_id)
+        if kind == "SELECT":
+            rows = sql_rows(span)
+            if rows is not None:
+                evidence = f"{rows} row(s)"
+            elif span.trace_id in answered_ok:
+                rows, evidence = 1, ("row count not traced (no db.response.returned_rows): "
+                                     "the SELECT succeeded in a request answered 2xx")
+            if rows is not None:
+                found.append((span.end_ns, span.end_ns, Event(
+                    0, database, _box_of_span(boxes, span), "sql_result", (str(rows),),
+                    float(span.start_ns), float(span.end_ns), evidence, span.trace_id)))
+        if connection in open_tx:
+            open_tx[connection].append((span, kind))
+            if kind.removeprefix("FAILED-") in ("COMMIT", "ROLLBACK"):
+                found.append(transaction(open_tx.pop(connection)))
+        elif kind == "BEGIN":
+            open_tx[connection] = [(span, kind)]
+        else:
+            found.append(transaction([(span, kind)]))
+    found.extend(transaction(statements) for statements in open_tx.values())
+    return found
+
+
+# ---- Redis and its streams ---------------------------------------------------------------
+
+def _redis_spans(spans: Sequence[SpanRecord]) -> list[tuple[SpanRecord, tuple[str, ...]]]:
+    return [(span, words) for span in spans if (words := redis_words(span)) is not None]
+
+
+def attribute_connections(commands: Sequence[WireCommand], names: Mapping[str, str],
+                          spans: Sequence[SpanRecord], boxes: BoxMap) -> dict[str, str]:
+    """Client address → box: by the connection's name, else by the Redis spans its
+    commands line up with (same verb, the server's timestamp inside the client span),
+    else — when the flow draws one Redis client only — that client."""
+    redis_spans = _redis_spans(spans)
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for command in commands:
+        for span, words in redis_spans:
+            if words[0] == command.verb and \
+                    span.start_ns - SLACK_NS <= command.time_ns <= span.end_ns + SLACK_NS:
+                votes[command.client][span.service] += 1
+    only = boxes.redis_clients()
+    found: dict[str, str] = {}
+    for address in {c.client for c in commands}:
+        name = names.get(address, "")
+        box = boxes.for_service(name) if name else None
+        if box is None and votes.get(address):
+            box = boxes.for_service(votes[address].most_common(1)[0][0])
+        if box is None and len(only) == 1:
+            box = next(iter(only))
+        if box is not None:
+            found[address] = box
+    return found
+
+
+@dataclass(frozen=True)
+class WireView:
+    """What the wire adds to one run: its commands, connection names, the state of the
+    flow's keys at the start, and the messages acknowledged (read back from the stream)."""
+
+    commands: Sequence[WireCommand]
+    names: Mapping[str, str]
+    #: the run's key states, replayed on (it carries them from one stretch to the next)
+    replay: KeyReplay
+    acknowledged: Mapping[tuple[str, str], Mapping[str, str]]  # (stream, id) → fields
+
+
+def _stream_ms(message_id: str) -> int | None:
+    head = message_id.split("-")[0]
+    return int(head) * 1_000_000 if head.isdigit() else None
+
+
+def wire_events(view: WireView, spans: Sequence[SpanRecord],
+                boxes: BoxMap) -> list[tuple[int, int, Event]]:
+    cache, queue = boxes.component(Component.CACHE), boxes.component(Component.QUEUE)
+    commands = [c for c in view.commands if view.names.get(c.client) != HARNESS_NAME
+                and c.verb not in HOUSEKEEPING]
+    owners = attribute_connections(commands, view.names, spans, boxes)
+    redis_spans = _redis_spans(spans)
+    added_at: dict[tuple[str, int], list[int]] = defaultdict(list)  # (stream, ms) → XADDs
+    found: list[tuple[int, int, Event]] = []
+    for command in commands:
+        who = owners.get(command.client, f"unattributed Redis client {command.client}")
+        reply = view.replay.apply(command)
+        # the client span of this command, if one lines up: its trace, its interval
+        span = next((s for s, words in redis_spans if words[0] == command.verb
+                     and boxes.for_service(s.service) == who
+                     and s.start_ns - SLACK_NS <= command.time_ns <= s.end_ns + SLACK_NS),
+                    None)
+        at = command.time_ns
+        lo, hi, trace = (span.start_ns, span.end_ns, span.trace_id) if span else (at, at, "")
+        text = " ".join(command.words)
+        if command.verb == "XADD":
+            stream, pairs = xadd_fields(command.words)
+            added_at[(stream, at // 1_000_000)].append(at)
+            pairs = [(k, v) for k, v in pairs if k not in TRACE_FIELDS]
+            shown = " ".join(f"{k} {v}" for k, v in pairs)
+            found.append((at, at, Event(0, who, queue, "publish", tuple(k for k, _ in pairs),
+                                        float(lo), float(hi), f"XADD {stream} {shown}",
+                                        trace)))
+        elif command.verb == "XACK":
+            stream = command.words[1] if len(command.words) > 1 else ""
+            for message_id in command.words[3:]:
+                fields = {k: v for k, v in (view.acknowledged.get((stream, message_id)) or
+                                            {}).items() if k not in TRACE_FIELDS}
+                known = (stream, message_id) in view.acknowledged
+                shown = (" ".join(f"{k}={v}" for k, v in fields.items()) if known
+                         else "(fields no longer in the stream)")
+                # delivered after its XADD (the id's millisecond), before its XACK
+                ms = _stream_ms(message_id)
+                same_ms = added_at.get((stream, ms // 1_000_000), []) if ms else []
+                added = max(same_ms) if len(same_ms) == 1 else (ms or at)
+                found.append((min(added, at), at, Event(
+                    0, queue, who, "consume", tuple(fields), float(added), float(at),
+                    f"{stream} → {message_id} {shown} (acknowledged: XACK)", trace)))
+        elif command.verb in QUEUE_BOOKKEEPING or command.verb in STREAM_READS \
+                or command.verb in ("MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"):
+            continue
+        else:
+            found.append((at, at, Event(0, who, cache, "redis", command.words, float(lo),
+                                        float(hi), text, trace)))
+            if command.verb == "GET":
+                result = reply or "unknown"
+                key = command.words[1] if len(command.words) > 1 else ""
+                found.append((at, at, Event(
+                    0, cache, who, "redis_reply", ("GET", result), float(lo), float(hi),
+                    f"GET {key} → {result} (replayed from the server's record)", trace)))
+    return found
+
+
+def span_redis_events(spans: Sequence[SpanRecord],
+                      boxes: BoxMap) -> list[tuple[int, int, Event]]:
+    """Redis commands from client spans alone (no wire): arguments as far as the
+    instrumentation kept them, no replies."""
+    cache, queue = boxes.component(Component.CACHE), boxes.component(Component.QUEUE)
+    found: list[tuple[int, int, Event]] = []
+    for span, words in _redis_spans(spans):
+        verb, who = words[0], _box_of_span(boxes, span)
+        if verb in QUEUE_BOOKKEEPING or verb in STREAM_READS or verb in HOUSEKEEPING:
+            continue
+        hidden = " (arguments hidden by the instrumentation)" if "?" in words else ""
+        if verb == "XADD":
+            event = Event(0, who, queue, "publish", (), float(span.start_ns),
+                          float(span.end_ns), " ".join(words) + hidden, span.trace_id)
+        else:
+            event = Event(0, who, cache, "redis", words, float(span.start_ns),
+                          float(span.end_ns), " ".join(words) + hidden, span.trace_id)
+        found.append((span.start_ns, span.end_ns, event))
+    return found
+
+
+def messaging_events(spans: Sequence[SpanRecord], boxes: BoxMap,
+                     skip_systems: frozenset[str]) -> list[tuple[int, int, Event]]:
+    """Publish and consume from messaging spans (their payload fields are not traced)."""
+    queue = boxes.component(Component.QUEUE)
+    found: list[tuple[int, int, Event]] = []
+    for span in spans:
+        operation = messaging(span)
+        if operation is None or operation.system in skip_systems:
+            continue
+        who = _box_of_span(boxes, span)
+        text = (f"{operation.system} {operation.direction} {operation.destination} "
+                "(message fields are not traced)")
+        source, target = (who, queue) if operation.direction == "publish" else (queue, who)
+        found.append((span.start_ns, span.end_ns, Event(
+            0, source, target, operation.direction, (), float(span.start_ns),
+            float(span.end_ns), text, span.trace_id)))
+    return found
+
+
+# ---- all together ------------------------------------------------------------------------
+
+def assemble(flow: Flow, boxes: BoxMap, exchanges: Sequence[Exchange],
+             spans: Sequence[SpanRecord], wire: WireView | None) -> list[Event]:
+    """Every event of one run, in the order of their windows' starts."""
+    answered_ok = {e.trace_id for e in exchanges if 200 <= e.status < 300}
+    # the worker's handling joins the writer's trace: its SELECTs count as answered too
+    timed = http_events(exchanges, spans, boxes) + sql_events(spans, boxes, answered_ok)
+    if wire is not None:
+        timed += wire_events(wire, spans, boxes)
+        timed += messaging_events(spans, boxes, frozenset({"redis"}))
+    else:
+        timed += span_redis_events(spans, boxes) + messaging_events(spans, boxes, frozenset())
+    timed.sort(key=lambda item: (item[0], item[1]))
+    events = []
+    for index, (lo, hi, event) in enumerate(timed):
+        events.append(Event(index, event.source, event.target, event.kind, event.tokens,
+                            event.start or float(lo), event.end or float(hi), event.evidence,
+                            event.trace, (lo, hi)))
+    return events

@@ -1,0 +1,472 @@
+"""Verify a system that runs in its own processes, in any language: by URL, traces, wire.
+
+A :class:`TargetSession` is the counterpart of :class:`~inkproof.runtime.harness.Session`
+for a system inkproof does not build: it drives the flow's steps over HTTP against a URL,
+listens for the system's OpenTelemetry traces (:mod:`~inkproof.runtime.otlp`), records
+what a real Redis received (:mod:`~inkproof.runtime.wire`), and optionally starts the
+system from its ``system:`` command line and stops it by PID. Its runs offer the same
+interface the scenario driver and the property checks use (``step``, ``take``, ``drain``,
+``cached``, ``ttl_ms``), so matching and reporting are shared, not twinned.
+
+What differs is honest about a black box: there is one deployment, so each run starts by
+removing the keys the flow names (with ``--redis`` only — nothing else is touched);
+``drain: worker`` waits until the consumer group has nothing pending ("eventually within
+T") instead of calling a worker; a property that needs a pause point, a crash on cue or a
+moved clock is "not exercised", with the reason.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from inkproof.errors import InkproofError
+from inkproof.model import Flow, Step, SystemSection
+from inkproof.redact import mask_text
+from inkproof.runtime.assemble import BoxMap, Exchange, WireView, assemble
+from inkproof.runtime.events import Event
+from inkproof.runtime.harness import NotExercised
+from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
+from inkproof.runtime.process import StartedSystem
+from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
+from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecorder
+
+#: A run's spans have all arrived once none came for this long (exporters batch).
+QUIET_SECONDS = 0.4
+CONFIG_FILE = "inkproof.toml"
+
+
+class TargetFailed(InkproofError):
+    """The target stopped answering or its system exited (exit 2: not drift)."""
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """Where the system is and what inkproof may look at."""
+
+    target: str | None = None  # --target: the API's base URL
+    redis_url: str | None = None  # the Redis the system uses (MONITOR, key reads, reset)
+    db_url: str | None = None
+    otlp: tuple[str, int] = ("127.0.0.1", DEFAULT_PORT)
+    system: SystemSection | None = None
+    base: Path = field(default_factory=Path.cwd)  # relative paths of `system` resolve here
+
+
+def load_system_config(spec: Path, flow: Flow, explicit: Path | None = None
+                       ) -> tuple[SystemSection | None, Path]:
+    """The ``system`` section that applies to ``flow``, and the folder it was declared in:
+    ``--config FILE`` first, then the spec's own ``system:``, then ``inkproof.toml``
+    beside the spec, then in the current folder."""
+    candidates = [explicit] if explicit is not None else []
+    if explicit is None and flow.system is not None:
+        return flow.system, spec.resolve().parent
+    if explicit is None:
+        candidates = [spec.resolve().parent / CONFIG_FILE, Path.cwd() / CONFIG_FILE]
+    for path in candidates:
+        if path is None or not path.is_file():
+            if explicit is not None:
+                raise InkproofError(f"--config {path}: no such file")
+            continue
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InkproofError(f"{path}: not a readable TOML file: {exc}") from None
+        table = document.get("system")
+        if table is None:
+            if explicit is not None:
+                raise InkproofError(f"{path}: expected a [system] table")
+            continue
+        try:
+            return SystemSection.model_validate(table), path.resolve().parent
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InkproofError(f"{path}: [system] {where}: {first['msg']}") from None
+    return None, Path.cwd()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def flow_keys(flow: Flow) -> set[str]:
+    """The Redis keys the flow's arrows name (the first argument of each command)."""
+    keys = set()
+    for arrow in flow.arrows:
+        if arrow.expect is not None and arrow.expect.redis is not None:
+            words = arrow.expect.redis.split()
+            if len(words) > 1 and "*" not in words[1] and "|" not in words[1]:
+                keys.add(words[1])
+    return keys
+
+
+class TargetSession:
+    """``with TargetSession(options, flow) as session``: one target, one flow."""
+
+    witness = None  # the wire is this session's own source, not a second opinion on it
+
+    def __init__(self, options: TargetOptions, flow: Flow):
+        self.options, self.flow = options, flow
+        self.config = options.system or SystemSection()
+        self._stack = ExitStack()
+        self.started: StartedSystem | None = None
+        self.wire: WireRecorder | None = None
+        self.harness: Any = None
+        self.boxes = BoxMap(flow, dict(self.config.services))
+        self.name = "target"
+        self.thread_errors: list[BaseException] = []
+        self.no_traces = False  # set once a request's server span never arrived
+
+    # ---- starting and stopping --------------------------------------------------------
+
+    def _fill(self, text: str, port: int, otlp: str) -> str:
+        values = {"port": str(port), "otlp": otlp, "redis": self.options.redis_url,
+                  "db": self.options.db_url}
+        for name, value in values.items():
+            if "{" + name + "}" in text:
+                if value is None:
+                    raise InkproofError(f"the system section uses {{{name}}} but no "
+                                        f"--{name} was given")
+                text = text.replace("{" + name + "}", value)
+        return text
+
+    def __enter__(self) -> TargetSession:
+        try:
+            self.receiver = self._stack.enter_context(OtlpReceiver(self.options.otlp))
+            port = _free_port()
+            otlp = self.receiver.endpoint
+            target = self.options.target or self.config.target
+            if target is None:
+                raise InkproofError("no target: give --target URL or `target:` in the "
+                                    "system section")
+            self.url = self._fill(target, port, otlp).rstrip("/")
+            if not self.url.startswith(("http://", "https://")):
+                raise InkproofError(f"--target {mask_text(self.url)}: expected an http:// "
+                                    "or https:// URL")
+            if self.options.redis_url is not None:
+                self._connect_redis()
+            if self.config.command:
+                self._start(port, otlp)
+            self.http = self._stack.enter_context(
+                httpx.Client(base_url=self.url, timeout=10, trust_env=False))
+            self._check_reachable()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stack.close()
+
+    def _start(self, port: int, otlp: str) -> None:
+        assert self.config.command is not None
+        env = {key: self._fill(value, port, otlp) for key, value in self.config.env.items()}
+        # The SDKs' own variables: where to export, and promptly (their default batches
+        # wait 5 s). A value the system section sets wins.
+        defaults = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_TRACES_EXPORTER": "otlp",
+                    "OTEL_BSP_SCHEDULE_DELAY": "200"}
+        env = {**defaults, **env}
+        workdir = (self.options.base / (self.config.cwd or ".")).resolve()
+        ready = self._fill(self.config.ready, port, otlp) if self.config.ready else self.url
+        if ready.startswith("/"):
+            ready = self.url + ready
+        log_dir = Path(self._stack.enter_context(_temporary_folder()))
+        self.started = self._stack.enter_context(StartedSystem(
+            self._fill(self.config.command, port, otlp), workdir, env, ready,
+            self.config.timeout, log_dir / "system.log"))
+        self.name = f"started: {mask_text(self.config.command)}"
+
+    def _connect_redis(self) -> None:
+        import redis
+
+        assert self.options.redis_url is not None
+        url = self.options.redis_url
+        try:
+            self.harness = redis.Redis.from_url(url, decode_responses=True,
+                                                client_name=HARNESS_NAME,
+                                                socket_connect_timeout=3, socket_timeout=10)
+            self.harness.ping()
+            monitor_client = redis.Redis.from_url(url, client_name=HARNESS_NAME,
+                                                  socket_connect_timeout=3)
+        except (redis.RedisError, ValueError, OSError) as exc:
+            raise ConnectionFailed(f"cannot reach Redis at {safe_url(url)}: {exc}") from None
+        self._stack.callback(self.harness.close)
+        self.wire = self._stack.enter_context(WireRecorder(monitor_client))
+        self.wire.learn_names(self.harness.client_list())
+
+    def _check_reachable(self) -> None:
+        try:
+            self.http.get("/", headers={"traceparent": _traceparent(secrets.token_hex(16))})
+        except httpx.HTTPError as exc:
+            raise TargetFailed(f"the target {mask_text(self.url)} does not answer: "
+                               f"{type(exc).__name__}: {exc}") from None
+
+    # ---- what verify_flow and the properties ask of a session -------------------------
+
+    def describe(self) -> str:
+        parts = [f"target {mask_text(self.url)}",
+                 f"OTLP on {self.options.otlp[0]}:{self.receiver.endpoint.rsplit(':', 1)[1]}"]
+        if self.options.redis_url:
+            parts.append(f"Redis at {safe_url(self.options.redis_url)} (MONITOR)")
+        return ", ".join(parts)
+
+    def short_ttl(self) -> Timers | None:
+        return None
+
+    @contextmanager
+    def watch(self, where: str) -> Iterator[None]:
+        try:
+            yield
+        except (NotExercised, BackendDied, TargetFailed):
+            raise
+        except httpx.HTTPError as exc:
+            raise TargetFailed(f"the target stopped answering during {where}: "
+                               f"{type(exc).__name__}") from None
+
+    def ensure_alive(self, where: str) -> None:
+        if self.started is not None and self.started.process is not None and \
+                self.started.process.poll() is not None:
+            raise TargetFailed(f"the system exited (code {self.started.process.returncode}) "
+                               f"during {where}; its output ends:\n{self.started.tail()}")
+
+    @contextmanager
+    def run(self, strategy: str | None = None, timers: Timers | None = None,
+            flow: Flow | None = None) -> Iterator[TargetRun]:
+        declared = self.config.strategy
+        if strategy is not None and strategy != (declared.value if declared else None):
+            runs = (f"runs {declared.value}" if declared else
+                    "does not say which strategy it runs (system: strategy:)")
+            raise NotExercised(f"the target is one deployment and {runs}; it cannot be "
+                               f"switched to {strategy}")
+        if timers is not None and (timers.ttl or timers.redelivery_idle_ms):
+            raise NotExercised("the target's timers cannot be shortened from outside")
+        run = TargetRun(self)
+        run.begin()
+        yield run
+
+
+@contextmanager
+def _temporary_folder() -> Iterator[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="inkproof-target-") as folder:
+        yield folder
+
+
+def _traceparent(trace_id: str) -> str:
+    return f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+
+@dataclass
+class _TargetSystem:
+    """What the property checks may ask of ``run.system``: a target has no pause points."""
+
+    checkpoints: None = None
+
+
+@dataclass
+class TargetRun:
+    """One stretch of a scenario or a property check against the target."""
+
+    session: TargetSession
+    system: _TargetSystem = field(default_factory=_TargetSystem)
+    exchanges: list[Exchange] = field(default_factory=list)
+    replay: KeyReplay = field(default_factory=lambda: KeyReplay({}))
+
+    # ---- starting clean ---------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Let earlier work settle, forget it, and remove the keys the flow names, so the
+        run starts from a known state (reads miss first)."""
+        self._settle()
+        self.session.receiver.take()
+        harness = self.session.harness
+        if harness is not None:
+            keys = sorted(flow_keys(self.session.flow))
+            if keys:
+                harness.delete(*keys)
+            self.replay = KeyReplay(dict.fromkeys(keys, False))
+        if self.session.wire is not None:
+            self.session.wire.sync(harness)
+            self.session.wire.take()
+
+    def _settle(self) -> None:
+        deadline = time.monotonic() + self.session.config.eventually
+        self._drained(deadline)
+        self._quiet(deadline)
+
+    # ---- driving ----------------------------------------------------------------------
+
+    def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        trace_id = secrets.token_hex(16)
+        sent = time.time_ns()
+        try:
+            response = self.session.http.request(
+                method, path, json=json, headers={"traceparent": _traceparent(trace_id)})
+        except httpx.HTTPError as exc:
+            self.session.ensure_alive(f"{method} {path}")
+            raise TargetFailed(f"{method} {path} to the target failed: "
+                               f"{type(exc).__name__}: {exc}") from None
+        self.exchanges.append(Exchange(
+            method, path, trace_id, sent, time.time_ns(), response.status_code,
+            response.headers.get("content-type", "").split(";")[0].strip(),
+            self.session.url.split(":", 1)[0]))
+        return response
+
+    def step(self, step: Step, *, crash_before_ack: bool = False) -> httpx.Response | None:
+        if step.request is not None:
+            method, path = step.request.split(maxsplit=1)
+            body = dict(step.json_body) if step.json_body is not None else None
+            return self.request(method.split("|")[0], path, body)
+        if step.drain is not None:
+            self.drain(crash_before_ack)
+        elif step.advance is not None:
+            raise NotExercised("the target keeps its own clock: inkproof cannot advance it "
+                               f"by {step.advance:g} s")
+        elif step.redeliver is not None:
+            raise NotExercised("a redelivery needs a worker crashed on cue, which a target "
+                               "running in its own process cannot be")
+        return None
+
+    def drain(self, crash_before_ack: bool = False) -> bool:
+        """"Eventually": wait until the queue has nothing pending (its consumer groups
+        read and acknowledged everything), then until the traces are quiet — at most the
+        flow's ``eventually`` seconds."""
+        if crash_before_ack:
+            raise NotExercised("the target's worker cannot be crashed on cue (it runs in "
+                               "its own process)")
+        deadline = time.monotonic() + self.session.config.eventually
+        self._drained(deadline)
+        self._quiet(deadline)
+        return False
+
+    def _streams(self) -> set[str]:
+        wire = self.session.wire
+        if wire is None:
+            return set()
+        with wire._lock:
+            return {c.words[1] for c in wire.commands if c.verb == "XADD" and len(c.words) > 1}
+
+    def _drained(self, deadline: float) -> bool:
+        harness = self.session.harness
+        if harness is None:
+            return True
+        while True:
+            busy = False
+            for stream in self._streams():
+                try:
+                    groups = harness.xinfo_groups(stream)
+                except Exception:  # the stream is gone: nothing pending on it
+                    continue
+                for group in groups:
+                    lag = group.get("lag")
+                    if int(group.get("pending") or 0) > 0 or (lag is not None and int(lag) > 0):
+                        busy = True
+            if not busy:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    def _quiet(self, deadline: float) -> None:
+        """Until no span arrived for QUIET_SECONDS (or the deadline)."""
+        receiver = self.session.receiver
+        seen, since = receiver.received, time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            if receiver.received != seen:
+                seen, since = receiver.received, time.monotonic()
+            elif time.monotonic() - since >= QUIET_SECONDS:
+                return
+
+    # ---- observing --------------------------------------------------------------------
+
+    def _await_server_spans(self) -> None:
+        if self.session.no_traces or not self.exchanges:
+            return
+        deadline = time.monotonic() + self.session.config.eventually
+        wanted = {e.trace_id for e in self.exchanges}
+        while time.monotonic() < deadline:
+            have = {s.trace_id for s in self.session.receiver.peek() if s.kind == "server"}
+            if wanted <= have:
+                return
+            time.sleep(0.02)
+        if self.session.receiver.received == 0:
+            self.session.no_traces = True  # it exports nothing: do not wait again
+
+    def take(self) -> list[Event]:
+        """Events since the last call: spans awaited until each request's server span
+        arrived and the traces went quiet; the wire synced to now."""
+        self._await_server_spans()
+        self._quiet(time.monotonic() + self.session.config.eventually)
+        spans = self.session.receiver.take()
+        wire = self.session.wire
+        view = None
+        if wire is not None:
+            wire.sync(self.session.harness)
+            commands = [c for c in wire.take() if not (c.verb == "ECHO" and any(
+                w.startswith("inkproof-sync-") for w in c.words))]
+            view = WireView(commands, dict(wire.names), self.replay,
+                            self._acknowledged(commands))
+        exchanges, self.exchanges = self.exchanges, []
+        return assemble(self.session.flow, self.session.boxes, exchanges, spans, view)
+
+    def _acknowledged(self, commands: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for command in commands:
+            if command.verb != "XACK" or len(command.words) < 4:
+                continue
+            stream = command.words[1]
+            for message_id in command.words[3:]:
+                entries = self.session.harness.xrange(stream, message_id, message_id)
+                if entries:
+                    found[(stream, message_id)] = dict(entries[0][1])
+        return found
+
+    # ---- reading state (never an event: the harness's connection is named) ------------
+
+    def _redis(self) -> Any:
+        if self.session.harness is None:
+            raise NotExercised("reading the cache needs --redis URL (the Redis the target "
+                               "uses)")
+        return self.session.harness
+
+    def cached(self, key: str) -> str | None:
+        return self._redis().get(key)
+
+    def ttl_ms(self, key: str) -> int:
+        return int(self._redis().pttl(key))
+
+    def snapshot(self) -> Mapping[str, tuple[str, str]]:
+        raise NotExercised("comparing state after a redelivery needs a worker crashed on cue")
+
+    def truth(self, item_id: int) -> Mapping[str, object] | None:
+        raise NotExercised("the source of truth of a target is read back only through its "
+                           "API (not yet for this check)")
+
+    def redeliver(self) -> None:
+        raise NotExercised("a redelivery needs a worker crashed on cue")
+
+
+def environment_secrets(config: SystemSection | None) -> list[str]:
+    """Values of the system's environment that look like credentials, to be masked."""
+    if config is None:
+        return []
+    hints = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL")
+    return [value for name, value in config.env.items()
+            if any(h in name.upper() for h in hints) and value] + [
+        value for value in config.env.values() if "://" in value and "@" in value]
+
