@@ -98,8 +98,11 @@ _PROGRAMS = (
                 Use.TESTS, Provider.DEBIAN, "util-linux", _program("runuser")),
     Requirement(Kind.PROGRAM, "chromium", "the browser of the gallery and SVG tests",
                 Use.TESTS, Provider.DEBIAN, "chromium", _program("chromium")),
-    Requirement(Kind.PROGRAM, "node", "runs the D2 and Mermaid peers of bench/layout.py",
-                Use.PEERS, Provider.DEBIAN, "nodejs", _program("node")),
+    Requirement(Kind.PROGRAM, "node", "runs the Node.js example service the tests verify "
+                "(and the D2 and Mermaid peers of bench/layout.py)", Use.TESTS,
+                Provider.DEBIAN, "nodejs", _program("node")),
+    Requirement(Kind.PROGRAM, "npm", "installs the Node.js example's locked packages",
+                Use.TESTS, Provider.DEBIAN, "npm", _program("npm")),
     Requirement(Kind.PROGRAM, "hb-shape", "HarfBuzz's own shaper, the shaping tests' oracle",
                 Use.TESTS, Provider.DEBIAN, "libharfbuzz-bin", _program("hb-shape")),
 )

@@ -72,6 +72,18 @@ def redis_words(span: SpanRecord) -> tuple[str, ...] | None:
     return (words[0].upper(), *words[1:])
 
 
+#: Blocking reads a consumer repeats while it waits: each is a trace of its own.
+POLLS = frozenset({"XREADGROUP", "XREAD", "BLPOP", "BRPOP", "BLMOVE", "BZPOPMIN",
+                   "BZPOPMAX", "XAUTOCLAIM"})
+
+
+def is_poll(span: SpanRecord) -> bool:
+    """A consumer's idle poll (a root Redis span of a blocking read): it says nothing
+    happened, so it never keeps a run from being quiet."""
+    words = redis_words(span)
+    return not span.parent_id and words is not None and words[0] in POLLS
+
+
 def sql_kind(span: SpanRecord) -> str | None:
     """BEGIN, SELECT, UPDATE, COMMIT, … of an SQL client span (None for other spans)."""
     if str(span.attribute(*DB_SYSTEM) or "").lower() not in SQL_SYSTEMS:

@@ -37,6 +37,7 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
 from inkproof.runtime.process import StartedSystem
+from inkproof.runtime.semconv import is_poll
 from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecorder
 
@@ -384,11 +385,16 @@ class TargetRun:
     def _quiet(self, deadline: float) -> None:
         """Until no span arrived for QUIET_SECONDS (or the deadline)."""
         receiver = self.session.receiver
-        seen, since = receiver.received, time.monotonic()
+
+        def telling() -> int:  # spans that say something happened (not idle polls)
+            return sum(1 for span in receiver.peek() if not is_poll(span))
+
+        seen, since = telling(), time.monotonic()
         while time.monotonic() < deadline:
             time.sleep(0.05)
-            if receiver.received != seen:
-                seen, since = receiver.received, time.monotonic()
+            now = telling()
+            if now != seen:
+                seen, since = now, time.monotonic()
             elif time.monotonic() - since >= QUIET_SECONDS:
                 return
 

@@ -51,6 +51,14 @@ def _depends(package: str) -> set[str]:
             for alt in part.split("|") if alt.strip()}
 
 
+def _provides(package: str) -> set[str]:
+    """Virtual packages ``package`` provides (NodeSource's nodejs provides npm)."""
+    done = subprocess.run(["dpkg-query", "-W", "-f=${Provides}", package], capture_output=True,
+                          text=True)
+    return {re.split(r"[\s(]", part.strip())[0] for part in done.stdout.split(",")
+            if part.strip()}
+
+
 def _package_problem(requirement: doctor.Requirement, path: Path | None) -> str | None:
     """Why a Debian requirement is not provided by a listed package (None when it is)."""
     name = f"{requirement.kind} {requirement.name}"
@@ -61,7 +69,8 @@ def _package_problem(requirement: doctor.Requirement, path: Path | None) -> str 
     owner = _owner(path)
     if owner is None:
         return f"{name}: {path} belongs to no Debian package (installed by hand?)"
-    if owner != requirement.package and owner not in _depends(requirement.package):
+    if owner != requirement.package and owner not in _depends(requirement.package) \
+            and requirement.package not in _provides(owner):
         return (f"{name}: {path} comes from {owner}, which is neither "
                 f"{requirement.package} nor one of its dependencies")
     return None
