@@ -30,15 +30,15 @@ def test_the_sdk_exporter_s_protobuf_spans_arrive_whole(receiver: OtlpReceiver) 
     exporter = OTLPSpanExporter(endpoint=f"{receiver.endpoint}/v1/traces")
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test")
+    server_attributes = {"http.request.method": "GET", "url.path": "/orders/7",
+                         "http.response.status_code": 200}
+    client_attributes = {"db.system.name": "redis", "db.query.text": "SET ? ? ? ?",
+                         "db.redis.args_length": 5}
     with tracer.start_as_current_span("GET /orders/{id}", kind=SpanKind.SERVER,
-                                      attributes={"http.request.method": "GET",
-                                                  "url.path": "/orders/7",
-                                                  "http.response.status_code": 200}) as root:
-        with tracer.start_as_current_span("SET", kind=SpanKind.CLIENT,
-                                          attributes={"db.system.name": "redis",
-                                                      "db.query.text": "SET ? ? ? ?",
-                                                      "db.redis.args_length": 5}):
-            pass
+                                      attributes=server_attributes) as root, \
+            tracer.start_as_current_span("SET", kind=SpanKind.CLIENT,
+                                         attributes=client_attributes):
+        pass
     provider.shutdown()
     spans = receiver.take()
     assert {s.name for s in spans} == {"GET /orders/{id}", "SET"}
@@ -112,9 +112,9 @@ def test_only_loopback_addresses_are_listened_on() -> None:
 
 def test_a_taken_port_is_a_clear_error(receiver: OtlpReceiver) -> None:
     port = int(receiver.endpoint.rsplit(":", 1)[1])
-    with pytest.raises(OtlpError, match=f"cannot listen for OTLP on 127.0.0.1:{port}.*--otlp"):
-        with OtlpReceiver(("127.0.0.1", port)):
-            pass
+    with pytest.raises(OtlpError, match=f"cannot listen for OTLP on 127.0.0.1:{port}.*--otlp"), \
+            OtlpReceiver(("127.0.0.1", port)):
+        pass
 
 
 def test_old_and_new_semantic_convention_names_say_the_same() -> None:

@@ -19,11 +19,10 @@ import time
 
 import psycopg
 import redis
+import telemetry
 from flask import Flask, Response, jsonify, request
 from opentelemetry import propagate
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
-
-import telemetry
 
 telemetry.setup("items-api")
 

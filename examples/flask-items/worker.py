@@ -14,9 +14,8 @@ import signal
 import time
 
 import redis
-from opentelemetry import propagate, trace
-
 import telemetry
+from opentelemetry import propagate, trace
 
 telemetry.setup("items-worker")
 
