@@ -109,6 +109,11 @@ class Clock:
         if self._travel is not None:
             self._travel.stop()
 
+    def can_advance(self, seconds: float) -> bool:
+        """Whether waiting ``seconds`` is possible here (always: travel, or a short
+        timer the harness asked the system for)."""
+        return True
+
     def advance(self, seconds: float) -> None:
         if self._coordinates is not None:
             self._coordinates.shift(seconds)
@@ -331,6 +336,13 @@ class Run:
             self.redeliver()
         self.backstop()
         return response
+
+    def hold_fill(self) -> tuple[threading.Event, threading.Event]:
+        """Pause the next read between its SELECT and its cache fill: (reached, release)."""
+        points = self.system.checkpoints
+        if points is None:
+            raise NotExercised("the system has no pause points; the race cannot be staged")
+        return points.hold("read:after-select")
 
     def redeliver(self) -> None:
         """Wait out the redelivery idle time, then let the worker claim what is pending."""

@@ -18,10 +18,11 @@ moved clock is "not exercised", with the reason.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 import tomllib
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
 from inkproof.runtime.process import StartedSystem
+from inkproof.runtime.properties.reads import FILL_VERBS
+from inkproof.runtime.proxy import RedisProxy
 from inkproof.runtime.semconv import is_poll
 from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecorder
@@ -126,6 +129,8 @@ class TargetSession:
         self.started: StartedSystem | None = None
         self.wire: WireRecorder | None = None
         self.harness: Any = None
+        self.proxy: RedisProxy | None = None  # between a started system and its Redis
+        self.clock = TargetClock(self.config.eventually)
         self.boxes = BoxMap(flow, dict(self.config.services))
         self.name = "target"
         self.thread_errors: list[BaseException] = []
@@ -134,7 +139,9 @@ class TargetSession:
     # ---- starting and stopping --------------------------------------------------------
 
     def _fill(self, text: str, port: int, otlp: str) -> str:
-        values = {"port": str(port), "otlp": otlp, "redis": self.options.redis_url,
+        # a system inkproof starts reaches Redis through the proxy (races on the wire)
+        redis_url = self.proxy.url if self.proxy is not None else self.options.redis_url
+        values = {"port": str(port), "otlp": otlp, "redis": redis_url,
                   "db": self.options.db_url}
         for name, value in values.items():
             if "{" + name + "}" in text:
@@ -160,6 +167,8 @@ class TargetSession:
             if self.options.redis_url is not None:
                 self._connect_redis()
             if self.config.command:
+                if self.options.redis_url is not None:
+                    self.proxy = self._stack.enter_context(_proxy_for(self.options.redis_url))
                 self._start(port, otlp)
             self.http = self._stack.enter_context(
                 httpx.Client(base_url=self.url, timeout=10, trust_env=False))
@@ -259,6 +268,31 @@ class TargetSession:
         yield run
 
 
+def _proxy_for(url: str) -> RedisProxy:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    auth = parts.netloc.rpartition("@")[0]
+    return RedisProxy((parts.hostname or "127.0.0.1", parts.port or 6379),
+                      parts.path or "/0", f"{auth}@" if auth else "")
+
+
+@dataclass(frozen=True)
+class TargetClock:
+    """A target keeps its own clock: inkproof can only wait, and only briefly."""
+
+    limit: float  # the flow's eventually window
+
+    def can_advance(self, seconds: float) -> bool:
+        return seconds <= self.limit
+
+    def advance(self, seconds: float) -> None:
+        if not self.can_advance(seconds):
+            raise NotExercised(f"the target keeps its own clock: waiting {seconds:g} s is "
+                               f"longer than the flow's eventually window ({self.limit:g} s)")
+        time.sleep(seconds)
+
+
 @contextmanager
 def _temporary_folder() -> Iterator[str]:
     import tempfile
@@ -285,6 +319,7 @@ class TargetRun:
     session: TargetSession
     system: _TargetSystem = field(default_factory=_TargetSystem)
     exchanges: list[Exchange] = field(default_factory=list)
+    written: Any = None  # what the last successful write answered (the committed value)
     replay: KeyReplay = field(default_factory=lambda: KeyReplay({}))
 
     # ---- starting clean ---------------------------------------------------------------
@@ -321,6 +356,9 @@ class TargetRun:
             self.session.ensure_alive(f"{method} {path}")
             raise TargetFailed(f"{method} {path} to the target failed: "
                                f"{type(exc).__name__}: {exc}") from None
+        if method in ("PUT", "POST", "PATCH") and 200 <= response.status_code < 300:
+            with suppress(ValueError):
+                self.written = response.json()
         self.exchanges.append(Exchange(
             method, path, trace_id, sent, time.time_ns(), response.status_code,
             response.headers.get("content-type", "").split(";")[0].strip(),
@@ -335,8 +373,7 @@ class TargetRun:
         if step.drain is not None:
             self.drain(crash_before_ack)
         elif step.advance is not None:
-            raise NotExercised("the target keeps its own clock: inkproof cannot advance it "
-                               f"by {step.advance:g} s")
+            self.session.clock.advance(step.advance)
         elif step.redeliver is not None:
             raise NotExercised("a redelivery needs a worker crashed on cue, which a target "
                                "running in its own process cannot be")
@@ -460,8 +497,21 @@ class TargetRun:
         raise NotExercised("comparing state after a redelivery needs a worker crashed on cue")
 
     def truth(self, item_id: int) -> Mapping[str, object] | None:
-        raise NotExercised("the source of truth of a target is read back only through its "
-                           "API (not yet for this check)")
+        """The committed value, as the API answered the run's last write."""
+        if self.written is None:
+            raise NotExercised("no write of this run answered with the committed value")
+        return self.written
+
+    def hold_fill(self) -> tuple[threading.Event, threading.Event]:
+        """Hold the next cache fill on the wire (the proxy): (reached, release)."""
+        proxy = self.session.proxy
+        if proxy is None:
+            raise NotExercised("the race is staged on the wire, by a proxy between the "
+                               "service and Redis: start the service from a system section "
+                               "(command, with {redis} for its Redis URL) and give --redis")
+        hold = proxy.hold(lambda words: bool(words) and words[0] in FILL_VERBS,
+                          timeout=self.session.config.eventually * 3)
+        return hold.reached, hold.released
 
     def redeliver(self) -> None:
         raise NotExercised("a redelivery needs a worker crashed on cue")

@@ -78,7 +78,7 @@ def _mutant(example: Example, tmp_path: Path, file: str, line: str, replacement:
     return copy / "inkproof.toml"
 
 
-def test_flask_example_verifies_every_arrow_it_can_show(redis_url: str, postgres_url: str,
+def test_flask_example_verifies_every_arrow_and_claim(redis_url: str, postgres_url: str,
                                                         tmp_path: Path) -> None:
     _require(FLASK)
     result, report = _verify(FLASK.path / "inkproof.toml", redis_url, postgres_url, tmp_path)
@@ -91,10 +91,13 @@ def test_flask_example_verifies_every_arrow_it_can_show(redis_url: str, postgres
     # the traces hide Redis arguments: the keys and TTLs come from the server's record
     fill = next(row for row in report["arrows"] if row["arrow"] == "cache-fill")
     assert "EX 300" in fill["evidence"] and "cache:key:42" in fill["evidence"]
-    for claim in ("cache-miss", "cache-hit", "ttl-on-fill", "publish-after-commit"):
+    for claim in ("cache-miss", "cache-hit", "ttl-on-fill", "publish-after-commit",
+                  "stale-read-window"):
         assert statuses[claim] == "proven", result.stdout
-    # a race needs a pause point inside the service: not exercised, said why, never proven
-    assert statuses["stale-read-window"] == "not-exercised"
+    assert result.returncode == 0, result.stdout
+    # the race was staged on the wire: the reader's fill held until the worker's DEL passed
+    stale = next(row for row in report["claims"] if row["property"] == "stale-read-window")
+    assert any("race reproduced" in line for line in stale["evidence"]), stale
     assert report["legend"] == [] and report["undocumented"] == []
 
 
@@ -104,7 +107,8 @@ FLASK_MUTANTS = {
                           {"cache-delete": "missing"}),
     "fill-without-ttl": ("api.py", "        cache.set(key, body, ex=CACHE_TTL_SECONDS)\n",
                          "        cache.set(key, body)\n",
-                         {"cache-fill": "missing", "ttl-on-fill": "violated"}),
+                         {"cache-fill": "missing", "ttl-on-fill": "violated",
+                          "stale-read-window": "violated"}),
     "publish-before-commit": (
         "api.py", '                cur.execute("COMMIT")\n',
         '                cache.xadd(STREAM, {"entity_id": str(item_id), "key": '
