@@ -229,6 +229,8 @@ class WireView:
     #: the run's key states, replayed on (it carries them from one stretch to the next)
     replay: KeyReplay
     acknowledged: Mapping[tuple[str, str], Mapping[str, str]]  # (stream, id) → fields
+    #: what other witnesses knew as a command was sent (the proxy's taps), by its words
+    facts: Mapping[tuple[str, ...], tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def _stream_ms(message_id: str) -> int | None:
@@ -263,7 +265,7 @@ def wire_events(view: WireView, spans: Sequence[SpanRecord],
             shown = " ".join(f"{k} {v}" for k, v in pairs)
             found.append((at, at, Event(0, who, queue, "publish", tuple(k for k, _ in pairs),
                                         float(lo), float(hi), f"XADD {stream} {shown}",
-                                        trace)))
+                                        trace, facts=view.facts.get(command.words, ()))))
         elif command.verb == "XACK":
             stream = command.words[1] if len(command.words) > 1 else ""
             for message_id in command.words[3:]:
@@ -352,5 +354,5 @@ def assemble(flow: Flow, boxes: BoxMap, exchanges: Sequence[Exchange],
     for index, (lo, hi, event) in enumerate(timed):
         events.append(Event(index, event.source, event.target, event.kind, event.tokens,
                             event.start or float(lo), event.end or float(hi), event.evidence,
-                            event.trace, (lo, hi)))
+                            event.trace, (lo, hi), event.facts))
     return events

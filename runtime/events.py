@@ -16,6 +16,10 @@ KINDS = ("request", "response", "redis", "redis_reply", "sql", "sql_result", "pu
          "consume")
 
 
+#: Facts another witness attaches to an event (``Event.facts``), named once.
+OPEN_WRITE_TRANSACTIONS = "open-write-transactions"  # PostgreSQL, as an XADD was sent
+
+
 @dataclass(frozen=True)
 class Event:
     """One observed interaction.
@@ -42,6 +46,12 @@ class Event:
     #: its event provably ended before the previous arrow's began (concurrent processes
     #: have no single order); None: ``index`` is the exact order (one process, one clock)
     window: tuple[int, int] | None = None
+    #: what another witness knew at that moment, as (name, value) pairs, e.g.
+    #: ("open-write-transactions", "1"): PostgreSQL's own view when an XADD was sent
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, name: str) -> str | None:
+        return next((value for key, value in self.facts if key == name), None)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -171,6 +171,32 @@ def decode(body: bytes, content_type: str) -> list[SpanRecord]:
     return records_of(request)
 
 
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body, by Content-Length or in chunks (OpenTelemetry JS streams its
+    exports with ``Transfer-Encoding: chunked``)."""
+    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
+        parts, total = [], 0
+        while True:
+            size_line = handler.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise ValueError(f"a broken chunk size {size_line[:20]!r}") from None
+            if size == 0:
+                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY:
+                raise ValueError(f"an export of more than {MAX_BODY} bytes (the limit)")
+            parts.append(handler.rfile.read(size))
+            handler.rfile.readline(1024)  # the CRLF after each chunk
+    length = int(handler.headers.get("Content-Length") or 0)
+    if length > MAX_BODY:
+        raise ValueError(f"an export of {length} bytes (limit {MAX_BODY})")
+    return handler.rfile.read(length)
+
+
 class OtlpReceiver:
     """``with OtlpReceiver(("127.0.0.1", 4318)) as receiver``: spans arrive in the
     background; :meth:`take` hands over those received since the last call."""
@@ -228,11 +254,11 @@ class OtlpReceiver:
         if handler.path.split("?")[0] != TRACES_PATH:
             self._answer(handler, 404, content_type, b"")
             return
-        length = int(handler.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._refuse(handler, 413, f"an export of {length} bytes (limit {MAX_BODY})")
+        try:
+            body = _read_body(handler)
+        except ValueError as exc:
+            self._refuse(handler, 413 if "limit" in str(exc) else 400, str(exc))
             return
-        body = handler.rfile.read(length)
         try:
             if handler.headers.get("Content-Encoding", "").lower() == "gzip":
                 body = gzip.decompress(body)

@@ -90,7 +90,9 @@ def sql_kind(span: SpanRecord) -> str | None:
         return None
     text = str(span.attribute(*DB_TEXT) or "")
     first = re.match(r"\s*(?:/\*.*?\*/\s*)*([A-Za-z]+)", text)
-    operation = first.group(1) if first else span.attribute(*DB_OPERATION) or span.name
+    operation = first.group(1) if first else span.attribute(*DB_OPERATION)
+    if operation is None:  # no statement: a pool connect, a connection — not a query
+        return None
     kind = str(operation).split()[0].upper() if str(operation).split() else ""
     if kind in ("START",):  # START TRANSACTION
         return "BEGIN"

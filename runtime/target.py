@@ -23,7 +23,7 @@ import time
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,12 @@ from inkproof.errors import InkproofError
 from inkproof.model import Flow, Step, SystemSection
 from inkproof.redact import mask_text
 from inkproof.runtime.assemble import BoxMap, Exchange, WireView, assemble
-from inkproof.runtime.events import Event
+from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
 from inkproof.runtime.process import StartedSystem
 from inkproof.runtime.properties.reads import FILL_VERBS
-from inkproof.runtime.proxy import RedisProxy
+from inkproof.runtime.proxy import Hold, RedisProxy
 from inkproof.runtime.semconv import is_poll
 from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecorder
@@ -130,6 +130,8 @@ class TargetSession:
         self.wire: WireRecorder | None = None
         self.harness: Any = None
         self.proxy: RedisProxy | None = None  # between a started system and its Redis
+        #: what the proxy's taps learnt as commands went out, by the command's words
+        self.facts: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
         self.clock = TargetClock(self.config.eventually)
         self.boxes = BoxMap(flow, dict(self.config.services))
         self.name = "target"
@@ -151,8 +153,15 @@ class TargetSession:
                 text = text.replace("{" + name + "}", value)
         return text
 
+    def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            self.thread_errors.append(args.exc_value)
+
     def __enter__(self) -> TargetSession:
         try:
+            previous_hook = threading.excepthook
+            threading.excepthook = self._thread_failed  # a staged reader's failure is data
+            self._stack.callback(setattr, threading, "excepthook", previous_hook)
             self.receiver = self._stack.enter_context(OtlpReceiver(self.options.otlp))
             port = _free_port()
             otlp = self.receiver.endpoint
@@ -169,6 +178,8 @@ class TargetSession:
             if self.config.command:
                 if self.options.redis_url is not None:
                     self.proxy = self._stack.enter_context(_proxy_for(self.options.redis_url))
+                    if self.options.db_url is not None:
+                        self._watch_transactions(self.options.db_url)
                 self._start(port, otlp)
             self.http = self._stack.enter_context(
                 httpx.Client(base_url=self.url, timeout=10, trust_env=False))
@@ -198,6 +209,31 @@ class TargetSession:
             self._fill(self.config.command, port, otlp), workdir, env, ready,
             self.config.timeout, log_dir / "system.log"))
         self.name = f"started: {mask_text(self.config.command)}"
+
+    def _watch_transactions(self, db_url: str) -> None:
+        """Each publish through the proxy asks PostgreSQL, before it goes on, how many
+        write transactions (other than inkproof's) are still open: a publish sent before
+        its COMMIT is caught by the database's own record, whatever the clocks say."""
+        import psycopg
+
+        assert self.proxy is not None
+        try:
+            connection = psycopg.connect(db_url, autocommit=True, connect_timeout=3)
+        except psycopg.Error as exc:
+            raise ConnectionFailed(f"cannot reach PostgreSQL at {safe_url(db_url)}: "
+                                   f"{str(exc).strip()}") from None
+        self._stack.callback(connection.close)
+        lock = threading.Lock()
+
+        def look(words: tuple[str, ...]) -> None:
+            with lock:
+                row = connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
+                    "AND pid <> pg_backend_pid() AND datname = current_database()"
+                ).fetchone()
+                self.facts[words] = ((OPEN_WRITE_TRANSACTIONS, str(row[0] if row else 0)),)
+
+        self.proxy.tap(lambda words: bool(words) and words[0] in ("XADD", "PUBLISH"), look)
 
     def _connect_redis(self) -> None:
         import redis
@@ -320,6 +356,7 @@ class TargetRun:
     system: _TargetSystem = field(default_factory=_TargetSystem)
     exchanges: list[Exchange] = field(default_factory=list)
     written: Any = None  # what the last successful write answered (the committed value)
+    holding: Hold | None = None  # a command held on the wire (the stale-read race)
     replay: KeyReplay = field(default_factory=lambda: KeyReplay({}))
 
     # ---- starting clean ---------------------------------------------------------------
@@ -354,6 +391,13 @@ class TargetRun:
                 method, path, json=json, headers={"traceparent": _traceparent(trace_id)})
         except httpx.HTTPError as exc:
             self.session.ensure_alive(f"{method} {path}")
+            if self.holding is not None and self.holding.reached.is_set():
+                self.holding.release()
+                raise NotExercised(
+                    f"{method} {path} could not get through while the reader's cache fill "
+                    "was held on the wire: the service sends both over one Redis "
+                    "connection (a multiplexing client), so holding it holds the writer "
+                    "too") from None
             raise TargetFailed(f"{method} {path} to the target failed: "
                                f"{type(exc).__name__}: {exc}") from None
         if method in ("PUT", "POST", "PATCH") and 200 <= response.status_code < 300:
@@ -453,17 +497,25 @@ class TargetRun:
     def take(self) -> list[Event]:
         """Events since the last call: spans awaited until each request's server span
         arrived and the traces went quiet; the wire synced to now."""
+        if self.holding is not None and self.holding.released.is_set():
+            self.holding.forwarded.wait(self.session.config.eventually)
         self._await_server_spans()
         self._quiet(time.monotonic() + self.session.config.eventually)
         spans = self.session.receiver.take()
+        if self.session.receiver.rejected:  # traces lost: nothing here could be judged
+            raise TargetFailed("the system's OTLP exports could not be read ("
+                               f"{len(self.session.receiver.rejected)} refused; the first: "
+                               f"{self.session.receiver.rejected[0]})")
         wire = self.session.wire
         view = None
         if wire is not None:
             wire.sync(self.session.harness)
-            commands = [c for c in wire.take() if not (c.verb == "ECHO" and any(
-                w.startswith("inkproof-sync-") for w in c.words))]
+            aliases = self.session.proxy.aliases if self.session.proxy is not None else {}
+            commands = [replace(c, client=aliases.get(c.client, c.client))
+                        for c in wire.take() if not (c.verb == "ECHO" and any(
+                            w.startswith("inkproof-sync-") for w in c.words))]
             view = WireView(commands, dict(wire.names), self.replay,
-                            self._acknowledged(commands))
+                            self._acknowledged(commands), dict(self.session.facts))
         exchanges, self.exchanges = self.exchanges, []
         return assemble(self.session.flow, self.session.boxes, exchanges, spans, view)
 
@@ -511,6 +563,7 @@ class TargetRun:
                                "(command, with {redis} for its Redis URL) and give --redis")
         hold = proxy.hold(lambda words: bool(words) and words[0] in FILL_VERBS,
                           timeout=self.session.config.eventually * 3)
+        self.holding = hold
         return hold.reached, hold.released
 
     def redeliver(self) -> None:

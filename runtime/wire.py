@@ -74,7 +74,10 @@ def parse_line(line: str) -> WireCommand | None:
         return None
     seconds, _, micros = match["time"].partition(".")
     time_ns = int(seconds) * 1_000_000_000 + int(micros.ljust(6, "0")[:6]) * 1000
-    return WireCommand(time_ns, match["client"], parse_arguments(match["args"]))
+    words = parse_arguments(match["args"])
+    # Redis verbs are case-insensitive (ioredis sends "get"): one spelling from here on
+    return WireCommand(time_ns, match["client"], (words[0].upper(), *words[1:]) if words
+                       else words)
 
 
 #: Commands a connection sends for itself (handshake, health), not for the application.

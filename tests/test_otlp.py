@@ -87,6 +87,15 @@ def test_otlp_json_with_hex_ids_decodes_like_protobuf(receiver: OtlpReceiver) ->
     assert sql_kind(span) == "UPDATE"
 
 
+def test_a_chunked_export_arrives_like_a_sized_one(receiver: OtlpReceiver) -> None:
+    body = json.dumps(JSON_EXPORT).encode()
+    chunks = (body[i:i + 100] for i in range(0, len(body), 100))  # httpx sends them chunked
+    answer = httpx.post(f"{receiver.endpoint}/v1/traces", content=chunks,
+                        headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200, receiver.rejected
+    assert [s.name for s in receiver.take()] == ["pg.query:UPDATE"]
+
+
 @pytest.mark.parametrize(("body", "content_type", "why"), [
     (b"\xff\x00garbage", "application/x-protobuf", "OTLP/protobuf"),
     (b"{not json", "application/json", "OTLP/JSON"),

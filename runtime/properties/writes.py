@@ -4,7 +4,7 @@ strategies delete-on-write, write-through refresh and key versioning."""
 from __future__ import annotations
 
 from inkproof.model import Property
-from inkproof.runtime.events import Event
+from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.matching import canonical_redis
 from inkproof.runtime.properties import Probe, check, of_kind, parsed, show
 from inkproof.runtime.topology import components_of
@@ -25,8 +25,25 @@ def publish_after_commit(probe: Probe) -> None:
     probe.require(bool(commits), "the write committed nothing (no COMMIT observed)")
     probe.require(bool(publishes), "the write published no invalidation event")
     for publish in publishes:
-        ended = [c for c in commits if c.end < publish.start
-                 and (not c.trace or not publish.trace or c.trace == publish.trace)]
+        # PostgreSQL's own view as the XADD went out (a proxy's tap): no clocks involved
+        open_writes = publish.fact(OPEN_WRITE_TRANSACTIONS)
+        probe.require(open_writes in (None, "0"),
+                      f"published while a write transaction was still open: when "
+                      f"{publish.evidence[:60]} reached Redis, PostgreSQL had {open_writes} "
+                      "uncommitted write transaction(s)")
+        same_trace = [c for c in commits
+                      if not c.trace or not publish.trace or c.trace == publish.trace]
+        if open_writes == "0":
+            # the database says the transaction is over; the traces need only show that
+            # its COMMIT began first (span clocks may be millisecond-grained, as
+            # OpenTelemetry JS's are: their ends are no proof of order)
+            begun = [c for c in same_trace if c.start <= publish.start]
+            probe.require(bool(begun), f"no COMMIT began before {publish.evidence[:60]}")
+            probe.note(f"when {publish.evidence[:50]} reached Redis, PostgreSQL had no "
+                       f"uncommitted write transaction; its COMMIT ({begun[-1].evidence}) "
+                       "began before, in the same trace")
+            continue
+        ended = [c for c in same_trace if c.end < publish.start]
         probe.require(bool(ended), f"published before the COMMIT ended: "
                                    f"{publish.evidence[:70]} started at {publish.start:.0f}, "
                                    f"COMMIT ended at {commits[0].end:.0f}")
