@@ -338,9 +338,28 @@ def messaging_events(spans: Sequence[SpanRecord], boxes: BoxMap,
 
 # ---- all together ------------------------------------------------------------------------
 
+def _millisecond_grained(spans: Sequence[SpanRecord]) -> frozenset[str]:
+    """Services whose span starts are whole milliseconds (OpenTelemetry JS anchors each
+    span at ``Date.now()``): their real times lie up to 1 ms after what they report."""
+    starts: dict[str, list[int]] = defaultdict(list)
+    for span in spans:
+        starts[span.service].append(span.start_ns)
+    return frozenset(service for service, values in starts.items()
+                     if len(values) >= 3 and all(v % 1_000_000 == 0 for v in values))
+
+
+def _widened(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
+    from dataclasses import replace
+
+    coarse = _millisecond_grained(spans)
+    return [replace(s, end_ns=s.end_ns + 1_000_000) if s.service in coarse else s
+            for s in spans]
+
+
 def assemble(flow: Flow, boxes: BoxMap, exchanges: Sequence[Exchange],
              spans: Sequence[SpanRecord], wire: WireView | None) -> list[Event]:
     """Every event of one run, in the order of their windows' starts."""
+    spans = _widened(spans)
     answered_ok = {e.trace_id for e in exchanges if 200 <= e.status < 300}
     # the worker's handling joins the writer's trace: its SELECTs count as answered too
     timed = http_events(exchanges, spans, boxes) + sql_events(spans, boxes, answered_ok)

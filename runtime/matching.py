@@ -170,7 +170,7 @@ def _order_anchor(event: Event, previous: Event | None, interaction: Event | Non
     return previous
 
 
-def _not_before(event: Event, previous: Event | None) -> bool:
+def follows(event: Event, previous: Event | None) -> bool:
     """Whether ``event`` may come after ``previous``: later in the one clock's order, or —
     across processes — not provably finished before ``previous`` began."""
     if previous is None:
@@ -178,6 +178,9 @@ def _not_before(event: Event, previous: Event | None) -> bool:
     if event.window is None or previous.window is None:
         return event.index > previous.index
     return event.window[1] >= previous.window[0] and event.index != previous.index
+
+
+_not_before = follows
 
 
 #: Replies belong to the interaction their request started: a cache miss reply is covered

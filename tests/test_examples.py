@@ -35,7 +35,8 @@ class Example:
 
 
 FLASK = Example("flask-items", ".venv/bin/python")
-EXAMPLES = {"flask": FLASK}
+NODE = Example("node-catalog", "node_modules/@opentelemetry/auto-instrumentations-node")
+EXAMPLES = {"flask": FLASK, "node": NODE}
 
 
 def _require(example: Example) -> None:
@@ -78,10 +79,13 @@ def _mutant(example: Example, tmp_path: Path, file: str, line: str, replacement:
     return copy / "inkproof.toml"
 
 
-def test_flask_example_verifies_every_arrow_and_claim(redis_url: str, postgres_url: str,
-                                                        tmp_path: Path) -> None:
-    _require(FLASK)
-    result, report = _verify(FLASK.path / "inkproof.toml", redis_url, postgres_url, tmp_path)
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_verifies_every_arrow_and_claim(name: str, redis_url: str, postgres_url: str,
+                                                tmp_path: Path) -> None:
+    example = EXAMPLES[name]
+    _require(example)
+    result, report = _verify(example.path / "inkproof.toml", redis_url, postgres_url,
+                             tmp_path)
     statuses = _statuses(report)
     failing = {name: status for name, status in statuses.items()
                if status not in ("proven", "not-exercised")}
@@ -117,12 +121,30 @@ FLASK_MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FLASK_MUTANTS))
-def test_flask_mutants_are_named_as_drift(name: str, redis_url: str, postgres_url: str,
-                                          tmp_path: Path) -> None:
-    _require(FLASK)
-    file, line, replacement, expected = FLASK_MUTANTS[name]
-    config = _mutant(FLASK, tmp_path, file, line, replacement)
+NODE_MUTANTS = {
+    "skip-invalidation": ("worker.js", "        await redis.del(key);\n",
+                          "        // mutant: the key is never deleted\n",
+                          {"cache-delete": "missing"}),
+    "fill-without-ttl": ("server.js", "    await redis.set(key, json, 'EX', CACHE_TTL_SECONDS);\n",
+                         "    await redis.set(key, json);\n",
+                         {"cache-fill": "missing", "ttl-on-fill": "violated",
+                          "stale-read-window": "violated"}),
+    "publish-before-commit": (
+        "server.js", "      await client.query('COMMIT');\n",
+        "      await redis.xadd(STREAM, '*', 'entity_id', String(id), 'key', cacheKey(id));\n"
+        "      await client.query('COMMIT');\n",
+        {"publish-after-commit": "violated"}),
+}
+MUTANTS = {**{("flask", k): v for k, v in FLASK_MUTANTS.items()},
+           **{("node", k): v for k, v in NODE_MUTANTS.items()}}
+
+
+@pytest.mark.parametrize(("example", "mutant"), sorted(MUTANTS))
+def test_mutants_are_named_as_drift(example: str, mutant: str, redis_url: str,
+                                    postgres_url: str, tmp_path: Path) -> None:
+    _require(EXAMPLES[example])
+    file, line, replacement, expected = MUTANTS[(example, mutant)]
+    config = _mutant(EXAMPLES[example], tmp_path, file, line, replacement)
     result, report = _verify(config, redis_url, postgres_url, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     statuses = _statuses(report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from inkproof.model import Property
 from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run
-from inkproof.runtime.matching import canonical_redis
+from inkproof.runtime.matching import canonical_redis, follows
 from inkproof.runtime.properties import Probe, Violated, check, of_kind, show
 
 FILL_VERBS = frozenset({"SET", "SETNX", "GETSET", "MSET", "MSETNX", "HSET", "HMSET"})
@@ -19,11 +19,11 @@ def _miss_then_fill(probe: Probe, events: list[Event]) -> str:
     probe.require(replies[0].tokens[1] == "miss",
                   f"the first read of a fresh cache was a hit: {replies[0].evidence}")
     selects = [e for e in of_kind(events, "sql") if "SELECT" in e.tokens]
-    probe.require(bool(selects) and selects[0].index > replies[0].index,
+    probe.require(bool(selects) and follows(selects[0], replies[0]),
                   "on the miss the database was not read")
     key = of_kind(events, "redis", "GET")[0].tokens[1]
     fills = [e for e in of_kind(events, "redis") if canonical_redis(e.tokens)[:2] == ("SET", key)]
-    probe.require(bool(fills) and fills[0].index > selects[0].index,
+    probe.require(bool(fills) and follows(fills[0], selects[0]),
                   f"the row read on the miss was not written back to {key}")
     probe.note(f"miss: {replies[0].evidence}; then {selects[0].evidence}; "
                f"then {fills[0].evidence[:80]}")

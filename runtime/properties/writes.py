@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from inkproof.model import Property
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
-from inkproof.runtime.matching import canonical_redis
+from inkproof.runtime.matching import canonical_redis, follows
 from inkproof.runtime.properties import Probe, check, of_kind, parsed, show
 from inkproof.runtime.topology import components_of
 
@@ -74,7 +74,7 @@ def async_invalidation(probe: Probe) -> None:
     responses = of_kind(events, "response")
     work = [e for e in events if e.source == _worker_box(probe)]
     probe.require(bool(work), "the worker did nothing after the write")
-    probe.require(responses[0].index < work[0].index,
+    probe.require(follows(work[0], responses[0]),
                   "the write waited for the worker (invalidation is not asynchronous)")
     probe.require(after == written, f"after the worker ran, the read returned {show(after)}")
     probe.note(f"write answered at #{responses[0].index}, worker acted from "
