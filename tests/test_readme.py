@@ -44,3 +44,15 @@ def test_readme_pictures_are_the_current_published_english_pictures() -> None:
         # Digests, not bytes: pytest's diff of two stale PNGs takes many minutes.
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == \
             hashlib.sha256(fresh).hexdigest(), f"{path} is stale: run make readme-images"
+
+
+def test_readme_system_section_is_a_valid_inkproof_toml() -> None:
+    """The `[system]` example a team copies must load (and say what the model accepts)."""
+    import tomllib
+
+    from inkproof.model import SystemSection
+
+    block = README.split("### Verify your own service")[1].split("```toml")[1].split("```")[0]
+    section = SystemSection.model_validate(tomllib.loads(block)["system"])
+    assert section.command == "bash run.sh" and section.env["REDIS_URL"] == "{redis}"
+    assert section.strategy is not None and section.strategy.value == "delete-on-write"
