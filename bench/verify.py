@@ -5,6 +5,10 @@
    ``--repeat`` runs after one warm-up. Target: under 2 s for both flows on fakeredis.
 2. The observation overhead per Redis command: the same GET/SET loop with and without the
    OpenTelemetry instrumentation, side by side in this process, on both backends.
+3. The beginner flow verified against each foreign example under examples/ (started from
+   its inkproof.toml, observed through OTLP and MONITOR, on redis-server + PostgreSQL),
+   next to the in-process reference run of the same flow on the same servers: wall time
+   and the ratio. Examples not set up (their setup.sh) are skipped, said so.
 
     .venv/bin/python bench/verify.py              # starts its own redis-server on 127.0.0.1
     .venv/bin/python bench/verify.py --redis redis://127.0.0.1:6379/0 --repeat 9
@@ -24,6 +28,38 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.servers (starts redis-server on a free port)
 
 FLOWS = sorted((ROOT / "spec" / "flows").glob("*.yaml"))
+BEGINNER = ROOT / "spec" / "flows" / "redis-cache-invalidation-beginner.yaml"
+EXAMPLES = {"flask-items": ".venv/bin/python",
+            "node-catalog": "node_modules/@opentelemetry/auto-instrumentations-node"}
+
+
+def verify_reference(redis_url: str, db_url: str) -> tuple[float, bool]:
+    from inkproof import load_flow
+    from inkproof.runtime.harness import Backends, Session
+    from inkproof.runtime.reference.system import build
+    from inkproof.runtime.verify import verify_flow
+
+    flow = load_flow(BEGINNER)
+    start = time.perf_counter()
+    with Session(build, Backends(redis_url=redis_url, db_url=db_url)) as session:
+        ok = verify_flow(session, flow).ok
+    return time.perf_counter() - start, ok
+
+
+def verify_example(folder: str, redis_url: str, db_url: str) -> tuple[float, bool]:
+    """Start to stop: the system's start-up and shutdown are part of what a user waits."""
+    from inkproof import load_flow
+    from inkproof.runtime.target import TargetOptions, TargetSession, load_system_config
+    from inkproof.runtime.verify import verify_flow
+
+    flow = load_flow(BEGINNER)
+    config, base = load_system_config(BEGINNER, flow, ROOT / "examples" / folder /
+                                      "inkproof.toml")
+    start = time.perf_counter()
+    with TargetSession(TargetOptions(None, redis_url, db_url, ("127.0.0.1", 0), config, base),
+                       flow) as session:
+        ok = verify_flow(session, flow).ok  # type: ignore[arg-type]
+    return time.perf_counter() - start, ok
 
 
 def verify_both(redis_url: str | None) -> tuple[float, bool, int]:
@@ -89,6 +125,23 @@ def main() -> None:
             witness = f", MONITOR agreed on {runs[-1][2]} commands" if runs[-1][2] else ""
             print(f"  {name:22} {seconds * 1000:7.0f} ms  (min {min(r[0] for r in runs) * 1000:.0f}"
                   f", max {max(r[0] for r in runs) * 1000:.0f}; {verdict}{witness})")
+        from tests.servers import postgres_server
+
+        db_url = stack.enter_context(postgres_server())
+        print(f"\nthe beginner flow, every arrow and claim, on redis-server + PostgreSQL; "
+              f"median of {args.repeat}")
+        reference = statistics.median(verify_reference(url, db_url)[0]
+                                      for _ in range(args.repeat))
+        print(f"  {'reference, in process':34} {reference:6.2f} s   (ratio 1.00)")
+        for folder, marker in EXAMPLES.items():
+            if not (ROOT / "examples" / folder / marker).exists():
+                print(f"  {folder:34} skipped: run examples/{folder}/setup.sh")
+                continue
+            runs = [verify_example(folder, url, db_url) for _ in range(args.repeat)]
+            seconds = statistics.median(r[0] for r in runs)
+            verdict = "verified" if all(r[1] for r in runs) else "DRIFT"
+            print(f"  {folder + ', started by inkproof':28} {seconds:6.2f} s   (ratio "
+                  f"{seconds / reference:.1f}; {verdict})")
         print(f"\nobservation overhead per Redis command ({args.commands} commands, GET/SET)")
         server = fakeredis.FakeServer()
         for name, factory in (
