@@ -34,11 +34,20 @@ def canonical_redis(tokens: Sequence[str]) -> tuple[str, ...]:
     if verb == "SETEX" and len(args) == 3:
         return ("SET", args[0], args[2], "EX", args[1])
     if verb == "PSETEX" and len(args) == 3:
-        return ("SET", args[0], args[2], "PX", args[1])
+        return ("SET", args[0], args[2], *_whole_seconds(["PX", args[1]]))
     if verb == "SET":
         # Options are case-insensitive for Redis: compare them upper-cased.
-        return ("SET", *args[:2], *(a.upper() if a.isalpha() else a for a in args[2:]))
+        return ("SET", *args[:2], *_whole_seconds([a.upper() if a.isalpha() else a
+                                                  for a in args[2:]]))
     return (verb, *args)
+
+
+def _whole_seconds(options: list[str]) -> list[str]:
+    """``PX 300000`` is ``EX 300``: one spelling for a TTL of whole seconds."""
+    for i, option in enumerate(options[:-1]):
+        if option == "PX" and options[i + 1].isdigit() and int(options[i + 1]) % 1000 == 0:
+            options[i:i + 2] = ["EX", str(int(options[i + 1]) // 1000)]
+    return options
 
 
 def _canonical_pattern(pattern: str) -> tuple[str, ...]:

@@ -163,6 +163,31 @@ def _stream_entries(response: object) -> list[tuple[str, dict[str, str]]] | None
     return None
 
 
+def _observe_pipelines(tracer: Tracer) -> Any:
+    """Commands sent in a pipeline or MULTI/EXEC are one span to the instrumentation, with
+    their arguments sanitized away — traffic the picture could hide. Each becomes a span of
+    its own here, with its arguments and its reply; returns what undoes the patch."""
+    import redis.client
+
+    original = redis.client.Pipeline.execute
+
+    def execute(self: Any, raise_on_error: bool = True) -> Any:
+        stack = [tuple(c.args if hasattr(c, "args") else c[0]) for c in self.command_stack]
+        replies = original(self, raise_on_error)
+        for args, reply in zip(stack, replies or (), strict=False):
+            with tracer.start_as_current_span(_text(args[0]) if args else "redis",
+                                              kind=SpanKind.CLIENT,
+                                              attributes={"db.system": "redis",
+                                                          "inkproof.redis.pipelined": True}
+                                              ) as span:
+                _request_hook(span, self, args, {})
+                _response_hook(span, self, reply)
+        return replies
+
+    redis.client.Pipeline.execute = execute  # type: ignore[method-assign]
+    return lambda: setattr(redis.client.Pipeline, "execute", original)
+
+
 # ---- the observation session ------------------------------------------------------------
 
 @dataclass
@@ -190,12 +215,15 @@ class Observation:
     def __enter__(self) -> Observation:
         if not Observation._active.acquire(blocking=False):
             raise RuntimeError("another observation is running in this process")
+        # before the instrumentation wraps execute, so that it unwraps cleanly on exit
+        self._restore_pipelines = _observe_pipelines(self.tracer)
         self._redis.instrument(tracer_provider=self.provider, request_hook=_request_hook,
                                response_hook=_response_hook)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._redis.uninstrument()
+        self._restore_pipelines()
         self.provider.shutdown()
         Observation._active.release()
 

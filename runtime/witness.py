@@ -108,7 +108,8 @@ def _handshake(words: Sequence[str]) -> bool:
     """Commands a connection sends by itself when it opens (not the application's)."""
     verb = words[0].upper() if words else ""
     second = words[1].upper() if len(words) > 1 else ""
-    return verb in ("HELLO", "AUTH", "SELECT", "READONLY") or (
+    # MULTI/EXEC frame a pipelined transaction: its commands are what both witnesses see
+    return verb in ("HELLO", "AUTH", "SELECT", "READONLY", "MULTI", "EXEC") or (
         verb == "CLIENT" and second in ("SETNAME", "SETINFO"))
 
 

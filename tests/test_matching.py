@@ -138,6 +138,9 @@ def test_senior_write_request_accepts_put_or_post_only() -> None:
 def test_pattern_primitives() -> None:
     assert canonical_redis(["SETEX", "k", "5", "v"]) == ("SET", "k", "v", "EX", "5")
     assert canonical_redis(["psetex", "k", "5", "v"]) == ("SET", "k", "v", "PX", "5")
+    assert canonical_redis(["PSETEX", "k", "300000", "v"]) == ("SET", "k", "v", "EX", "300")
+    assert canonical_redis(["set", "k", "v", "px", "300000"]) == ("SET", "k", "v", "EX", "300")
+    assert canonical_redis(["SET", "k", "v", "PX", "1500"]) == ("SET", "k", "v", "PX", "1500")
     assert tokens_match(["GET|HEAD", "*"], ["HEAD", "/x"])
     assert not tokens_match(["GET", "*"], ["GET", "/x", "extra"])
 
@@ -153,3 +156,18 @@ def test_senior_read_miss_proves_the_reply_arrow_with_a_miss() -> None:
     assert result.ok, result
     assert next(v for v in result.verdicts if v.arrow == "cache-reply").event.tokens == (
         "GET", "miss")
+
+
+def test_setex_set_ex_and_whole_second_px_are_one_fact() -> None:
+    """The beginner flow's fill (``SETEX key 300 *``) is proven by every spelling of a
+    300-second fill, and by none with another TTL."""
+    fill = BEGINNER.arrow("cache-fill")
+    for tokens in (("SETEX", "cache:key:42", "300", "{}"),
+                   ("SET", "cache:key:42", "{}", "EX", "300"),
+                   ("SET", "cache:key:42", "{}", "PX", "300000"),
+                   ("PSETEX", "cache:key:42", "300000", "{}")):
+        assert arrow_matches(fill, Event(0, "api", "cache", "redis", tokens)), tokens
+    for tokens in (("SET", "cache:key:42", "{}", "PX", "300"),
+                   ("SET", "cache:key:42", "{}", "EX", "30"),
+                   ("SET", "cache:key:42", "{}")):
+        assert not arrow_matches(fill, Event(0, "api", "cache", "redis", tokens)), tokens

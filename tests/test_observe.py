@@ -121,3 +121,21 @@ def test_a_commit_that_fails_is_not_a_commit(observation: Observation, tmp_path:
 def test_one_observation_at_a_time(observation: Observation) -> None:
     with pytest.raises(RuntimeError, match="another observation"), Observation():
         pass
+
+
+def test_pipelined_and_transaction_commands_are_each_observed(observation: Observation) -> None:
+    """A pipeline is one span to the stock instrumentation, arguments sanitized: traffic a
+    picture could hide. Each command must still become its own event, replies included."""
+    cache = fakeredis.FakeRedis(decode_responses=True)
+    with acting_as("api"):
+        cache.pipeline(transaction=True).set("run:k", "v", ex=5).delete("run:j").execute()
+        cache.pipeline(transaction=False).get("run:k").get("run:missing").execute()
+    events = events_from_spans(observation.recorder.take(), prefix="run:")
+    assert [(e.kind, e.tokens) for e in events] == [
+        ("redis", ("SET", "k", "v", "EX", "5")),
+        ("redis", ("DEL", "j")),
+        ("redis", ("GET", "k")),
+        ("redis_reply", ("GET", "hit")),
+        ("redis", ("GET", "missing")),
+        ("redis_reply", ("GET", "miss")),
+    ]

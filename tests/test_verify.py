@@ -435,3 +435,36 @@ def test_a_scenario_the_system_cannot_run_is_reported_not_crashed() -> None:
     assert expire.status == "not-run" and not expire.ok and not report.ok
     assert expire.evidence == ("scenario not run: the reference system has no 'cache-aside' "
                                "deployment")
+
+
+# ---- the same fact in every spelling; checks that meet the unexpected --------------------
+
+def test_a_system_filling_with_plain_setex_is_judged_not_crashed() -> None:
+    """``setex()`` instead of ``set(ex=)``: the same fact for every check (the key-versioning
+    check used to raise IndexError on it)."""
+    import json as json_module
+
+    from inkproof.runtime.reference.service import CacheAsideApi
+    from inkproof.runtime.reference.system import build_with
+
+    class SetexApi(CacheAsideApi):
+        def fill(self, key, item) -> None:
+            self.cache.setex(key, self.config.ttl, json_module.dumps(item.as_json()))
+
+    report = verify(load_flow(SENIOR_PATH), build_with(api_class=SetexApi))
+    assert report.ok, failing(report)
+
+
+def test_a_check_that_breaks_is_a_located_harness_fault(monkeypatch) -> None:
+    from inkproof.model import Property
+    from inkproof.runtime import properties
+
+    def broken(probe) -> None:
+        [][0]  # noqa: B018 (the fault under test)
+
+    monkeypatch.setitem(properties.CHECKS, Property.CACHE_HIT, broken)
+    with Session(build, Backends()) as session, pytest.raises(
+            properties.CheckFailed, match=r"the cache-hit check could not judge what it saw "
+                                          r"\(IndexError: list index out of range at .*"
+                                          r"test_verify.py:\d+\)"):
+        properties.prove(session, load_flow(BEGINNER_PATH), Property.CACHE_HIT)

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from inkproof.errors import InkproofError
 from inkproof.model import Flow, Property, Step
 from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
 from inkproof.runtime.status import Status
-from inkproof.runtime.system import Timers
+from inkproof.runtime.system import BackendDied, Timers, describe_exception, raised_at
 
 PROVEN, VIOLATED, NOT_EXERCISED = Status.PROVEN, Status.VIOLATED, Status.NOT_EXERCISED
 
@@ -115,7 +116,19 @@ def prove(session: Session, flow: Flow, prop: Property) -> PropertyVerdict:
         return PropertyVerdict(prop, VIOLATED, (*probe.evidence, str(exc)))
     except NotExercised as exc:
         return PropertyVerdict(prop, NOT_EXERCISED, (*probe.evidence, str(exc)))
+    except (InkproofError, BackendDied):
+        raise
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        # a check that meets what it did not expect is inkproof's fault, never drift:
+        # exit 2 with where it happened, no traceback
+        raise CheckFailed(f"the {prop.value} check could not judge what it saw "
+                          f"({describe_exception(exc)} at {raised_at(exc)}); "
+                          f"evidence so far: {'; '.join(probe.evidence) or 'none'}") from exc
     return PropertyVerdict(prop, PROVEN, tuple(probe.evidence))
+
+
+class CheckFailed(InkproofError):
+    """A property check itself failed (exit 2): a harness fault, not a verdict."""
 
 
 # ---- helpers the checks share -------------------------------------------------------------

@@ -142,14 +142,18 @@ def key_versioning(probe: Probe) -> None:
     """A write moves reads to a new versioned key; the old entry is never read again."""
     with probe.run("key-versioning") as run:
         probe.get(run)
-        old_key = of_kind(run.take(), "redis", "SET")[0].tokens[1]
+        fills = [e for e in of_kind(run.take(), "redis")
+                 if canonical_redis(e.tokens)[:1] == ("SET",) and len(e.tokens) > 1]
+        probe.require(bool(fills), "the read filled no cache entry")
+        old_key = fills[0].tokens[1]
         written = probe.put(run)
         after = probe.get(run)  # no worker: versioning alone must hide the old entry
         events = run.take()
         reads = [e.tokens[1] for e in of_kind(events, "redis", "GET") if len(e.tokens) > 1]
         probe.require(old_key not in reads, f"the old entry {old_key} was read after the write")
         probe.require(after == written, f"the read after the write returned {show(after)}")
-        new_key = next((e.tokens[1] for e in of_kind(events, "redis", "SET")), "")
+        new_key = next((e.tokens[1] for e in of_kind(events, "redis")
+                        if canonical_redis(e.tokens)[:1] == ("SET",) and len(e.tokens) > 1), "")
         probe.note(f"before the write: {old_key}; after: {new_key} (old entry still "
                    f"stored: {run.cached(old_key) is not None}, never read)")
 
