@@ -460,7 +460,7 @@ def test_a_check_that_breaks_is_a_located_harness_fault(monkeypatch) -> None:
     from inkproof.runtime import properties
 
     def broken(probe) -> None:
-        [][0]  # noqa: B018 (the fault under test)
+        [][0]
 
     monkeypatch.setitem(properties.CHECKS, Property.CACHE_HIT, broken)
     with Session(build, Backends()) as session, pytest.raises(
