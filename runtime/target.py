@@ -94,8 +94,31 @@ def load_system_config(spec: Path, flow: Flow, explicit: Path | None = None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise InkproofError(f"{path}: [system] {where}: {first['msg']}") from None
+            line = _line_of(path, [str(p) for p in first["loc"]])
+            raise InkproofError(f"{path}:{line}: [system] {where}: {first['msg']}") from None
     return None, Path.cwd()
+
+
+def _line_of(path: Path, loc: list[str]) -> int:
+    """The line of the ``[system]`` key a validation error names (TOML parsers keep no
+    positions): the first ``key =`` after the table it belongs to, else the table's
+    header."""
+    import re
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tables = ["system", *loc[:-1]]
+    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, tables)) + r"\s*\]")
+    start = next((i for i, text in enumerate(lines) if header.match(text)), None)
+    if start is None:
+        start = next((i for i, text in enumerate(lines) if re.match(r"^\s*\[\s*system\s*\]",
+                                                                     text)), 0)
+    key = re.compile(r"^\s*" + re.escape(loc[-1] if loc else "") + r"\s*=")
+    for i in range(start + 1, len(lines)):
+        if lines[i].lstrip().startswith("["):
+            break
+        if loc and key.match(lines[i]):
+            return i + 1
+    return start + 1
 
 
 def _free_port() -> int:
