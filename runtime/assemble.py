@@ -28,7 +28,14 @@ from inkproof.model import Component, Flow
 from inkproof.runtime.events import Event
 from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIELDS
 from inkproof.runtime.otlp import SpanRecord
-from inkproof.runtime.semconv import http_server, messaging, redis_words, sql_kind, sql_rows
+from inkproof.runtime.semconv import (
+    DB_OPERATION,
+    http_server,
+    messaging,
+    redis_words,
+    sql_kind,
+    sql_rows,
+)
 from inkproof.runtime.topology import components_of
 from inkproof.runtime.wire import HARNESS_NAME, HOUSEKEEPING, KeyReplay, WireCommand, xadd_fields
 
@@ -157,7 +164,11 @@ def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
         # the interaction is complete when its last statement (the COMMIT) ended
         return last.start_ns, last.end_ns, event
 
-    for span in sorted(spans, key=lambda s: s.start_ns):
+    ordered = sorted(spans, key=lambda s: s.start_ns)
+    # a driver that traces fetching apart from executing (DB-API cursors) says the rows there
+    fetches = [s for s in ordered if sql_rows(s) is not None and sql_kind(s) is None
+               and str(s.attribute(*DB_OPERATION) or "").upper() == "FETCH"]
+    for span in ordered:
         kind = sql_kind(span)
         if kind is None:
             continue
@@ -166,6 +177,11 @@ def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
         connection = (span.service, span.trace_id)
         if kind == "SELECT":
             rows = sql_rows(span)
+            fetched = next((f for f in fetches if f.trace_id == span.trace_id
+                            and f.service == span.service and f.start_ns >= span.start_ns), None)
+            if rows is None and fetched is not None:
+                rows = sql_rows(fetched)
+                fetches.remove(fetched)
             if rows is not None:
                 evidence = f"{rows} row(s)"
             elif span.trace_id in answered_ok:

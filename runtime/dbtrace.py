@@ -45,12 +45,14 @@ class TracedCursor:
         with self._connection.span("FETCH", "") as span:
             row = self._cursor.fetchone()
             span.set_attribute("inkproof.db.rows", 0 if row is None else 1)
+            span.set_attribute("db.response.returned_rows", 0 if row is None else 1)
         return row
 
     def fetchall(self) -> list[Any]:
         with self._connection.span("FETCH", "") as span:
             rows = list(self._cursor.fetchall())
             span.set_attribute("inkproof.db.rows", len(rows))
+            span.set_attribute("db.response.returned_rows", len(rows))
         return rows
 
     def __getattr__(self, name: str) -> Any:  # rowcount, description, close …

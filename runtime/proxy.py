@@ -17,8 +17,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from inkproof.runtime.wire import WireCommand, WireRecord
 
 Predicate = Callable[[Sequence[str]], bool]
 
@@ -104,6 +107,8 @@ class RedisProxy:
         #: side connection → the client connection it stands in for, as the server
         #: names them (``127.0.0.1:port``), so the wire attributes both alike
         self.aliases: dict[str, str] = {}
+        #: every command clients sent, when the server keeps no record of its own
+        self.record: WireRecord | None = None
         self.connections = 0
 
     @property
@@ -249,6 +254,10 @@ class _Link:
         try:
             while (found := reader.command()) is not None:
                 words, raw = found
+                if self.proxy.record is not None and words:
+                    local = self.upstream.getsockname()
+                    self.proxy.record.add(WireCommand(time.time_ns(), f"{local[0]}:{local[1]}",
+                                                      (words[0].upper(), *words[1:])))
                 if words and words[0].upper() in CONNECTION_STATE:
                     self.state.append(raw)
                 self.proxy._look(words)

@@ -93,6 +93,8 @@ def sql_kind(span: SpanRecord) -> str | None:
     operation = first.group(1) if first else span.attribute(*DB_OPERATION)
     if operation is None:  # no statement: a pool connect, a connection — not a query
         return None
+    if str(operation).upper() == "FETCH":  # reading a result is part of its statement
+        return None
     kind = str(operation).split()[0].upper() if str(operation).split() else ""
     if kind in ("START",):  # START TRANSACTION
         return "BEGIN"

@@ -18,6 +18,7 @@ moved clock is "not exercised", with the reason.
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import time
 import tomllib
@@ -42,7 +43,7 @@ from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
 from inkproof.runtime.semconv import is_poll
 from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
-from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecorder
+from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecord, WireRecorder
 
 #: A run's spans have all arrived once none came for this long (exporters batch).
 QUIET_SECONDS = 0.4
@@ -150,7 +151,9 @@ class TargetSession:
         self.config = options.system or SystemSection()
         self._stack = ExitStack()
         self.started: StartedSystem | None = None
-        self.wire: WireRecorder | None = None
+        self.wire: WireRecord | None = None
+        self.embedded: str | None = None  # the URL of fakeredis, when inkproof serves it
+        self._sqlite: str | None = None
         self.harness: Any = None
         self.proxy: RedisProxy | None = None  # between a started system and its Redis
         #: what the proxy's taps learnt as commands went out, by the command's words
@@ -167,7 +170,7 @@ class TargetSession:
         # a system inkproof starts reaches Redis through the proxy (races on the wire)
         redis_url = self.proxy.url if self.proxy is not None else self.options.redis_url
         values = {"port": str(port), "otlp": otlp, "redis": redis_url,
-                  "db": self.options.db_url}
+                  "db": self.options.db_url or self._embedded_db(), "python": sys.executable}
         for name, value in values.items():
             if "{" + name + "}" in text:
                 if value is None:
@@ -179,6 +182,15 @@ class TargetSession:
     def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None:
             self.thread_errors.append(args.exc_value)
+
+    def _embedded_db(self) -> str | None:
+        """A SQLite file of this session, for a started system without --db."""
+        if self.config.command is None:
+            return None
+        if self._sqlite is None:
+            folder = Path(self._stack.enter_context(_temporary_folder()))
+            self._sqlite = str(folder / "primary.db")
+        return self._sqlite
 
     def __enter__(self) -> TargetSession:
         try:
@@ -196,11 +208,16 @@ class TargetSession:
             if not self.url.startswith(("http://", "https://")):
                 raise InkproofError(f"--target {mask_text(self.url)}: expected an http:// "
                                     "or https:// URL")
-            if self.options.redis_url is not None:
-                self._connect_redis()
+            redis_url = self.options.redis_url
+            if redis_url is None and self.config.command:
+                redis_url = self._embedded_redis()  # the default a started system gets
+            if redis_url is not None:
+                self._connect_redis(redis_url, monitor=self.embedded is None)
             if self.config.command:
-                if self.options.redis_url is not None:
-                    self.proxy = self._stack.enter_context(_proxy_for(self.options.redis_url))
+                if redis_url is not None:
+                    self.proxy = self._stack.enter_context(_proxy_for(redis_url))
+                    if self.embedded is not None:  # fakeredis has no MONITOR: the proxy
+                        self.wire = self.proxy.record = WireRecord()  # is the wire witness
                     if self.options.db_url is not None:
                         self._watch_transactions(self.options.db_url)
                 self._start(port, otlp)
@@ -258,11 +275,28 @@ class TargetSession:
 
         self.proxy.tap(lambda words: bool(words) and words[0] in ("XADD", "PUBLISH"), look)
 
-    def _connect_redis(self) -> None:
+    def _embedded_redis(self) -> str:
+        """fakeredis served over TCP on 127.0.0.1, for a system started without --redis."""
+        import fakeredis
+
+        server = fakeredis.TcpFakeServer(("127.0.0.1", 0), server_type="redis")
+        thread = threading.Thread(target=server.serve_forever, name="inkproof-fakeredis",
+                                  daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+        self._stack.callback(stop)
+        host, port = server.server_address[:2]
+        self.embedded = f"redis://{host}:{port}/0"
+        return self.embedded
+
+    def _connect_redis(self, url: str, monitor: bool) -> None:
         import redis
 
-        assert self.options.redis_url is not None
-        url = self.options.redis_url
         try:
             self.harness = redis.Redis.from_url(url, decode_responses=True,
                                                 client_name=HARNESS_NAME,
@@ -273,8 +307,11 @@ class TargetSession:
         except (redis.RedisError, ValueError, OSError) as exc:
             raise ConnectionFailed(f"cannot reach Redis at {safe_url(url)}: {exc}") from None
         self._stack.callback(self.harness.close)
-        self.wire = self._stack.enter_context(WireRecorder(monitor_client))
-        self.wire.learn_names(self.harness.client_list())
+        if monitor:
+            self.wire = self._stack.enter_context(WireRecorder(client=monitor_client))
+            self.wire.learn_names(self.harness.client_list())
+        else:
+            monitor_client.close()
 
     def _check_reachable(self) -> None:
         try:
@@ -290,6 +327,8 @@ class TargetSession:
                  f"OTLP on {self.options.otlp[0]}:{self.receiver.endpoint.rsplit(':', 1)[1]}"]
         if self.options.redis_url:
             parts.append(f"Redis at {safe_url(self.options.redis_url)} (MONITOR)")
+        elif self.embedded:
+            parts.append("fakeredis over TCP (embedded; the wire by inkproof's proxy)")
         return ", ".join(parts)
 
     def short_ttl(self) -> Timers | None:
@@ -462,8 +501,7 @@ class TargetRun:
         wire = self.session.wire
         if wire is None:
             return set()
-        with wire._lock:
-            return {c.words[1] for c in wire.commands if c.verb == "XADD" and len(c.words) > 1}
+        return wire.streams()
 
     def _drained(self, deadline: float) -> bool:
         harness = self.session.harness

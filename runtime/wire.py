@@ -1,4 +1,5 @@
-"""The wire as a witness: every command a real Redis server received, from MONITOR.
+"""The wire as a witness: every command Redis received — from MONITOR, or from inkproof's
+own proxy in front of a server that has no MONITOR (fakeredis).
 
 A target's traces may hide Redis arguments (Python's instrumentation records ``SET ? ? ?
 ?``) or not exist at all; the server's own record has every argument, from which
@@ -86,13 +87,47 @@ HOUSEKEEPING = frozenset({"HELLO", "AUTH", "SELECT", "READONLY", "PING", "INFO",
 
 
 @dataclass
-class WireRecorder:
-    """MONITOR on a dedicated connection, in a background thread."""
+class WireRecord:
+    """Commands as a server received them, and the names connections gave themselves."""
 
-    client: Any  # a redis.Redis (decode_responses=False is fine)
     commands: list[WireCommand] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # client address → CLIENT SETNAME
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, command: WireCommand) -> None:
+        with self._lock:
+            if command.verb == "CLIENT" and len(command.words) > 2 and \
+                    command.words[1].upper() == "SETNAME":
+                self.names[command.client] = command.words[2]
+            self.commands.append(command)
+
+    def take(self) -> list[WireCommand]:
+        with self._lock:
+            taken, self.commands = self.commands, []
+        return taken
+
+    def streams(self) -> set[str]:
+        """Streams published to since the last take."""
+        with self._lock:
+            return {c.words[1] for c in self.commands if c.verb == "XADD" and len(c.words) > 1}
+
+    def learn_names(self, client_list: Iterable[Mapping[str, Any]]) -> None:
+        """Names of connections that were named before recording started (CLIENT LIST)."""
+        with self._lock:
+            for client in client_list:
+                if client.get("name"):
+                    self.names.setdefault(str(client["addr"]), str(client["name"]))
+
+    def sync(self, harness: Any, timeout: float = 5.0) -> bool:
+        """Wait until the record holds everything received before now."""
+        return True
+
+
+@dataclass
+class WireRecorder(WireRecord):
+    """MONITOR on a dedicated connection of a real Redis, in a background thread."""
+
+    client: Any = None  # a redis.Redis (decode_responses=False is fine)
     _markers: int = 0
 
     def __enter__(self) -> WireRecorder:
@@ -116,13 +151,8 @@ class WireRecorder:
                 if isinstance(raw, bytes):
                     raw = raw.decode("utf-8", "backslashreplace")
                 command = parse_line(str(raw))
-                if command is None:
-                    continue
-                with self._lock:
-                    if command.verb == "CLIENT" and len(command.words) > 2 and \
-                            command.words[1].upper() == "SETNAME":
-                        self.names[command.client] = command.words[2]
-                    self.commands.append(command)
+                if command is not None:
+                    self.add(command)
         except Exception:  # the connection was closed: the session is over
             return
 
@@ -141,18 +171,6 @@ class WireRecorder:
                     return True
             time.sleep(0.005)
         return False
-
-    def take(self) -> list[WireCommand]:
-        with self._lock:
-            taken, self.commands = self.commands, []
-        return taken
-
-    def learn_names(self, client_list: Iterable[Mapping[str, Any]]) -> None:
-        """Names of connections that were named before MONITOR started (CLIENT LIST)."""
-        with self._lock:
-            for client in client_list:
-                if client.get("name"):
-                    self.names.setdefault(str(client["addr"]), str(client["name"]))
 
 
 # ---- replies, replayed -------------------------------------------------------------------
