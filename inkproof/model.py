@@ -514,7 +514,17 @@ class SystemSection(Node):
                                           "the box does not say (service:).")
     strategy: Property | None = Field(None, description="The invalidation strategy this "
                                       "deployment runs; claims of other strategies are not "
-                                      "exercised against it.")
+                                      "exercised against it unless `strategies` says how to "
+                                      "start a deployment that runs them.")
+    strategies: dict[Property, dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")],
+                                    Annotated[str, Field(max_length=2000)]]] = Field(
+        default_factory=dict, description="Strategy → the environment (added to env) of a "
+                                          "deployment that runs it, started on demand.")
+    timers: dict[Literal["ttl", "redelivery_idle_ms"],
+                 Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=dict, description="Which environment variable sets the cache TTL "
+                                          "(seconds) and the redelivery idle time (ms), so "
+                                          "claims about time run with short timers.")
 
 
 class Flow(Node):

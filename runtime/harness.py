@@ -344,6 +344,10 @@ class Run:
             raise NotExercised("the system has no pause points; the race cannot be staged")
         return points.hold("read:after-select")
 
+    def replay_delivery(self) -> str:
+        """In process the worker is crashed on cue instead (a stronger check)."""
+        raise NotExercised("the reference system in process is crashed on cue instead")
+
     def redeliver(self) -> None:
         """Wait out the redelivery idle time, then let the worker claim what is pending."""
         self.session.clock.advance(self.redelivery_wait())

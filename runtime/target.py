@@ -150,7 +150,6 @@ class TargetSession:
         self.options, self.flow = options, flow
         self.config = options.system or SystemSection()
         self._stack = ExitStack()
-        self.started: StartedSystem | None = None
         self.wire: WireRecord | None = None
         self.embedded: str | None = None  # the URL of fakeredis, when inkproof serves it
         self._sqlite: str | None = None
@@ -162,6 +161,7 @@ class TargetSession:
         self.boxes = BoxMap(flow, dict(self.config.services))
         self.name = "target"
         self.thread_errors: list[BaseException] = []
+        self.deployments: dict[tuple[tuple[str, str], ...], Deployment] = {}
         self.no_traces = False  # set once a request's server span never arrived
 
     # ---- starting and stopping --------------------------------------------------------
@@ -198,32 +198,22 @@ class TargetSession:
             threading.excepthook = self._thread_failed  # a staged reader's failure is data
             self._stack.callback(setattr, threading, "excepthook", previous_hook)
             self.receiver = self._stack.enter_context(OtlpReceiver(self.options.otlp))
-            port = _free_port()
-            otlp = self.receiver.endpoint
-            target = self.options.target or self.config.target
-            if target is None:
+            if (self.options.target or self.config.target) is None:
                 raise InkproofError("no target: give --target URL or `target:` in the "
                                     "system section")
-            self.url = self._fill(target, port, otlp).rstrip("/")
-            if not self.url.startswith(("http://", "https://")):
-                raise InkproofError(f"--target {mask_text(self.url)}: expected an http:// "
-                                    "or https:// URL")
             redis_url = self.options.redis_url
             if redis_url is None and self.config.command:
                 redis_url = self._embedded_redis()  # the default a started system gets
             if redis_url is not None:
                 self._connect_redis(redis_url, monitor=self.embedded is None)
-            if self.config.command:
-                if redis_url is not None:
-                    self.proxy = self._stack.enter_context(_proxy_for(redis_url))
-                    if self.embedded is not None:  # fakeredis has no MONITOR: the proxy
-                        self.wire = self.proxy.record = WireRecord()  # is the wire witness
-                    if self.options.db_url is not None:
-                        self._watch_transactions(self.options.db_url)
-                self._start(port, otlp)
-            self.http = self._stack.enter_context(
-                httpx.Client(base_url=self.url, timeout=10, trust_env=False))
-            self._check_reachable()
+            if self.config.command and redis_url is not None:
+                self.proxy = self._stack.enter_context(_proxy_for(redis_url))
+                if self.embedded is not None:  # fakeredis has no MONITOR: the proxy
+                    self.wire = self.proxy.record = WireRecord()  # is the wire witness
+                if self.options.db_url is not None:
+                    self._watch_transactions(self.options.db_url)
+            self.deployment = self._deploy({})  # the one that runs now
+            self.deployments[()] = self.deployment
         except BaseException:
             self._stack.close()
             raise
@@ -232,23 +222,47 @@ class TargetSession:
     def __exit__(self, *_exc: object) -> None:
         self._stack.close()
 
-    def _start(self, port: int, otlp: str) -> None:
-        assert self.config.command is not None
-        env = {key: self._fill(value, port, otlp) for key, value in self.config.env.items()}
-        # The SDKs' own variables: where to export, and promptly (their default batches
-        # wait 5 s). A value the system section sets wins.
-        defaults = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_TRACES_EXPORTER": "otlp",
-                    "OTEL_BSP_SCHEDULE_DELAY": "200"}
-        env = {**defaults, **env}
-        workdir = (self.options.base / (self.config.cwd or ".")).resolve()
-        ready = self._fill(self.config.ready, port, otlp) if self.config.ready else self.url
-        if ready.startswith("/"):
-            ready = self.url + ready
-        log_dir = Path(self._stack.enter_context(_temporary_folder()))
-        self.started = self._stack.enter_context(StartedSystem(
-            self._fill(self.config.command, port, otlp), workdir, env, ready,
-            self.config.timeout, log_dir / "system.log"))
-        self.name = f"started: {mask_text(self.config.command)}"
+    def _deploy(self, overrides: Mapping[str, str]) -> Deployment:
+        """One deployment: the running target, or the command started with the system
+        section's environment plus ``overrides`` (a strategy's, short timers), on a port
+        of its own."""
+        port, otlp = _free_port(), self.receiver.endpoint
+        target = self.options.target or self.config.target
+        assert target is not None
+        url = self._fill(target, port, otlp).rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise InkproofError(f"--target {mask_text(url)}: expected an http:// or "
+                                "https:// URL")
+        started = None
+        if self.config.command:
+            env = {key: self._fill(value, port, otlp)
+                   for key, value in {**self.config.env, **overrides}.items()}
+            # The SDKs' own variables: where to export, and promptly (their default
+            # batches wait 5 s). A value the system section sets wins.
+            defaults = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp, "OTEL_TRACES_EXPORTER": "otlp",
+                        "OTEL_BSP_SCHEDULE_DELAY": "200"}
+            workdir = (self.options.base / (self.config.cwd or ".")).resolve()
+            ready = self._fill(self.config.ready, port, otlp) if self.config.ready else url
+            if ready.startswith("/"):
+                ready = url + ready
+            log_dir = Path(self._stack.enter_context(_temporary_folder()))
+            started = self._stack.enter_context(StartedSystem(
+                self._fill(self.config.command, port, otlp), workdir, {**defaults, **env},
+                ready, self.config.timeout, log_dir / "system.log"))
+            self.name = f"started: {mask_text(self.config.command)}"
+        http = self._stack.enter_context(httpx.Client(base_url=url, timeout=10,
+                                                      trust_env=False))
+        deployment = Deployment(url, http, started)
+        self._check_reachable(deployment)
+        return deployment
+
+    @property
+    def url(self) -> str:
+        return self.deployment.url
+
+    @property
+    def started(self) -> StartedSystem | None:
+        return self.deployment.started
 
     def _watch_transactions(self, db_url: str) -> None:
         """Each publish through the proxy asks PostgreSQL, before it goes on, how many
@@ -313,11 +327,12 @@ class TargetSession:
         else:
             monitor_client.close()
 
-    def _check_reachable(self) -> None:
+    def _check_reachable(self, deployment: Deployment) -> None:
         try:
-            self.http.get("/", headers={"traceparent": _traceparent(secrets.token_hex(16))})
+            deployment.http.get("/", headers={
+                "traceparent": _traceparent(secrets.token_hex(16))})
         except httpx.HTTPError as exc:
-            raise TargetFailed(f"the target {mask_text(self.url)} does not answer: "
+            raise TargetFailed(f"the target {mask_text(deployment.url)} does not answer: "
                                f"{type(exc).__name__}: {exc}") from None
 
     # ---- what verify_flow and the properties ask of a session -------------------------
@@ -332,7 +347,9 @@ class TargetSession:
         return ", ".join(parts)
 
     def short_ttl(self) -> Timers | None:
-        return None
+        """A 1-s TTL where the system section says which variable sets it (waited out
+        for real: the target keeps its own clock)."""
+        return Timers(ttl=1) if "ttl" in self.config.timers else None
 
     @contextmanager
     def watch(self, where: str) -> Iterator[None]:
@@ -345,25 +362,56 @@ class TargetSession:
                                f"{type(exc).__name__}") from None
 
     def ensure_alive(self, where: str) -> None:
-        if self.started is not None and self.started.process is not None and \
-                self.started.process.poll() is not None:
-            raise TargetFailed(f"the system exited (code {self.started.process.returncode}) "
-                               f"during {where}; its output ends:\n{self.started.tail()}")
+        for deployment in self.deployments.values():
+            started = deployment.started
+            if started is not None and started.process is not None and \
+                    started.process.poll() is not None:
+                raise TargetFailed(f"the system exited (code {started.process.returncode}) "
+                                   f"during {where}; its output ends:\n{started.tail()}")
 
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None,
             flow: Flow | None = None) -> Iterator[TargetRun]:
-        declared = self.config.strategy
-        if strategy is not None and strategy != (declared.value if declared else None):
-            runs = (f"runs {declared.value}" if declared else
-                    "does not say which strategy it runs (system: strategy:)")
-            raise NotExercised(f"the target is one deployment and {runs}; it cannot be "
-                               f"switched to {strategy}")
-        if timers is not None and (timers.ttl or timers.redelivery_idle_ms):
-            raise NotExercised("the target's timers cannot be shortened from outside")
-        run = TargetRun(self)
+        run = TargetRun(self, self._deployment_for(strategy, timers))
         run.begin()
         yield run
+
+    def _deployment_for(self, strategy: str | None, timers: Timers | None) -> Deployment:
+        """The deployment that runs ``strategy`` with ``timers``: the first one, or one
+        started with the environment the system section gives for them (on demand, kept
+        for the session)."""
+        overrides: dict[str, str] = {}
+        declared = self.config.strategy.value if self.config.strategy else None
+        if strategy is not None and strategy != declared:
+            known = {key.value: env for key, env in self.config.strategies.items()}
+            if strategy not in known or not self.config.command:
+                runs = (f"runs {declared}" if declared else
+                        "does not say which strategy it runs (system: strategy:)")
+                raise NotExercised(f"the target {runs} and has no deployment for {strategy} "
+                                   f"([system.strategies.{strategy}] with its environment)")
+            overrides.update(known[strategy])
+        for timer, value in (("ttl", timers.ttl if timers else None),
+                             ("redelivery_idle_ms",
+                              timers.redelivery_idle_ms if timers else None)):
+            if value is None:
+                continue
+            variable = self.config.timers.get(timer)  # type: ignore[call-overload]
+            if variable is None or not self.config.command:
+                raise NotExercised(f"the target's {timer.replace('_', ' ')} cannot be "
+                                   f"shortened: no [system.timers] {timer} names the variable "
+                                   "the system reads it from")
+            overrides[variable] = str(value)
+        key = tuple(sorted(overrides.items()))
+        if key not in self.deployments:
+            # One deployment at a time: two would share the queue's consumer group, and one
+            # deployment's worker would handle the other's events.
+            for old_key, old in list(self.deployments.items()):
+                if old.started is not None:
+                    old.started.stop()
+                    old.http.close()
+                    del self.deployments[old_key]
+            self.deployments[key] = self.deployment = self._deploy(overrides)
+        return self.deployments[key]
 
 
 def _proxy_for(url: str) -> RedisProxy:
@@ -403,6 +451,16 @@ def _traceparent(trace_id: str) -> str:
     return f"00-{trace_id}-{secrets.token_hex(8)}-01"
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """One running instance of the target: where it answers, and its process if inkproof
+    started it."""
+
+    url: str
+    http: httpx.Client
+    started: StartedSystem | None
+
+
 @dataclass
 class _TargetSystem:
     """What the property checks may ask of ``run.system``: a target has no pause points."""
@@ -415,10 +473,12 @@ class TargetRun:
     """One stretch of a scenario or a property check against the target."""
 
     session: TargetSession
+    deployment: Deployment
     system: _TargetSystem = field(default_factory=_TargetSystem)
     exchanges: list[Exchange] = field(default_factory=list)
     written: Any = None  # what the last successful write answered (the committed value)
     holding: Hold | None = None  # a command held on the wire (the stale-read race)
+    delivered: tuple[str, dict[str, str]] | None = None  # the last acknowledged message
     replay: KeyReplay = field(default_factory=lambda: KeyReplay({}))
 
     # ---- starting clean ---------------------------------------------------------------
@@ -449,7 +509,7 @@ class TargetRun:
         trace_id = secrets.token_hex(16)
         sent = time.time_ns()
         try:
-            response = self.session.http.request(
+            response = self.deployment.http.request(
                 method, path, json=json, headers={"traceparent": _traceparent(trace_id)})
         except httpx.HTTPError as exc:
             self.session.ensure_alive(f"{method} {path}")
@@ -468,7 +528,7 @@ class TargetRun:
         self.exchanges.append(Exchange(
             method, path, trace_id, sent, time.time_ns(), response.status_code,
             response.headers.get("content-type", "").split(";")[0].strip(),
-            self.session.url.split(":", 1)[0]))
+            self.deployment.url.split(":", 1)[0]))
         return response
 
     def step(self, step: Step, *, crash_before_ack: bool = False) -> httpx.Response | None:
@@ -590,6 +650,7 @@ class TargetRun:
                 entries = self.session.harness.xrange(stream, message_id, message_id)
                 if entries:
                     found[(stream, message_id)] = dict(entries[0][1])
+                    self.delivered = (stream, dict(entries[0][1]))
         return found
 
     # ---- reading state (never an event: the harness's connection is named) ------------
@@ -607,7 +668,24 @@ class TargetRun:
         return int(self._redis().pttl(key))
 
     def snapshot(self) -> Mapping[str, tuple[str, str]]:
-        raise NotExercised("comparing state after a redelivery needs a worker crashed on cue")
+        """The flow's keys → (type, value) as the server holds them (strings by value)."""
+        harness = self._redis()
+        state: dict[str, tuple[str, str]] = {}
+        for key in sorted(flow_keys(self.session.flow)):
+            kind = harness.type(key)
+            if kind != "none":
+                state[key] = (kind, harness.get(key) or "" if kind == "string" else "")
+        return state
+
+    def replay_delivery(self) -> str:
+        """Put the last message the worker acknowledged onto its stream again (as the
+        harness, whose commands are never the system's)."""
+        if self.delivered is None:
+            raise NotExercised("no delivered message to replay")
+        stream, fields = self.delivered
+        self._redis().xadd(stream, dict(fields))
+        return f"{stream}: " + " ".join(f"{k}={v}" for k, v in fields.items()
+                                        if k not in ("traceparent", "tracestate"))
 
     def truth(self, item_id: int) -> Mapping[str, object] | None:
         """The committed value, as the API answered the run's last write."""

@@ -8,8 +8,8 @@ through exactly the path a Node.js or Go service takes: no harness, no ``drain()
 pause points.
 
 Environment: ``PORT``, ``REDIS_URL``, ``DATABASE_URL`` (``postgresql://…`` or a SQLite
-file path), ``INKPROOF_STRATEGY`` (a deployment of :class:`SystemConfig`), and the
-standard ``OTEL_*`` variables.
+file path), ``INKPROOF_STRATEGY`` (a deployment of :class:`SystemConfig`), ``CACHE_TTL_SECONDS``,
+``REDELIVERY_IDLE_MS`` and the standard ``OTEL_*`` variables.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def _parts(provider: Any) -> tuple[Any, Any, Any]:
     config = SystemConfig().for_strategy(os.environ.get("INKPROOF_STRATEGY") or None)
     if os.environ.get("CACHE_TTL_SECONDS"):
         config = replace(config, ttl=int(os.environ["CACHE_TTL_SECONDS"]))
+    if os.environ.get("REDELIVERY_IDLE_MS"):
+        config = replace(config, redelivery_idle_ms=int(os.environ["REDELIVERY_IDLE_MS"]))
     database = os.environ.get("DATABASE_URL", "reference.db")
     tracer = provider.get_tracer("inkproof.reference")
     if database.startswith(("postgresql://", "postgres://")):
