@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from inkproof.runtime.reference.config import SystemConfig
 from inkproof.runtime.reference.service import CacheAsideApi
 from inkproof.runtime.reference.store import Item
-from inkproof.runtime.reference.system import ReferenceSystem, build_with
+from inkproof.runtime.reference.system import DEFAULT_CONFIG, ReferenceSystem, build_with
 from inkproof.runtime.reference.worker import Worker
 from inkproof.runtime.system import Wiring
 
@@ -68,21 +68,32 @@ class AckBeforeApply(Worker):
 
 @dataclass(frozen=True)
 class Mutant:
+    """One thing broken in the reference system: its settings or one of its parts swapped,
+    so that it runs in process (``factory``) and as its own processes (``serve.py`` with
+    ``INKPROOF_MUTANT``) alike."""
+
     name: str
     breaks: str  # what it breaks, for --list-mutants and reports
-    factory: Callable[[Wiring], ReferenceSystem]
+    config: SystemConfig = DEFAULT_CONFIG
+    api_class: type[CacheAsideApi] = CacheAsideApi
+    worker_class: type[Worker] = Worker
+
+    @property
+    def factory(self) -> Callable[[Wiring], ReferenceSystem]:
+        return build_with(self.config, api_class=self.api_class,
+                          worker_class=self.worker_class)
 
 
 MUTANTS: dict[str, Mutant] = {m.name: m for m in (
     Mutant("publish-before-commit", "the invalidation is published before the COMMIT",
-           build_with(api_class=PublishBeforeCommit)),
-    Mutant("no-ttl", "cache fills carry no TTL", build_with(api_class=NoTtl)),
+           api_class=PublishBeforeCommit),
+    Mutant("no-ttl", "cache fills carry no TTL", api_class=NoTtl),
     Mutant("wrong-key", "the cache key is cache:item:{id}, not the one drawn",
-           build_with(SystemConfig(key_pattern="cache:item:{id}"))),
+           SystemConfig(key_pattern="cache:item:{id}")),
     Mutant("non-idempotent-consumer", "the worker counts every delivery (INCR)",
-           build_with(worker_class=CountingWorker)),
+           worker_class=CountingWorker),
     Mutant("skipped-invalidation", "writes commit but never publish an invalidation",
-           build_with(api_class=SkippedInvalidation)),
+           api_class=SkippedInvalidation),
     Mutant("ack-before-apply", "the worker acknowledges events before applying them",
-           build_with(worker_class=AckBeforeApply)),
+           worker_class=AckBeforeApply),
 )}

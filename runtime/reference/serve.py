@@ -8,8 +8,10 @@ through exactly the path a Node.js or Go service takes: no harness, no ``drain()
 pause points.
 
 Environment: ``PORT``, ``REDIS_URL``, ``DATABASE_URL`` (``postgresql://…`` or a SQLite
-file path), ``INKPROOF_STRATEGY`` (a deployment of :class:`SystemConfig`), ``CACHE_TTL_SECONDS``,
-``REDELIVERY_IDLE_MS`` and the standard ``OTEL_*`` variables.
+file path), ``INKPROOF_STRATEGY`` (a deployment of :class:`SystemConfig`),
+``INKPROOF_MUTANT`` (one of :data:`~inkproof.runtime.reference.mutants.MUTANTS`: the same
+broken system as ``--mutant``), ``CACHE_TTL_SECONDS``, ``REDELIVERY_IDLE_MS`` and the
+standard ``OTEL_*`` variables.
 """
 
 from __future__ import annotations
@@ -39,16 +41,24 @@ def _provider(default_name: str) -> Any:
     return provider
 
 
+def _mutant() -> Any:
+    from inkproof.runtime.reference.mutants import MUTANTS, Mutant
+
+    name = os.environ.get("INKPROOF_MUTANT") or ""
+    if name and name not in MUTANTS:
+        sys.exit(f"INKPROOF_MUTANT={name!r}: expected one of {', '.join(MUTANTS)}")
+    return MUTANTS[name] if name else Mutant("", "nothing")
+
+
 def _parts(provider: Any) -> tuple[Any, Any, Any]:
     import redis
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
     from inkproof.runtime.dbtrace import traced_connect
-    from inkproof.runtime.reference.config import SystemConfig
     from inkproof.runtime.reference.store import SqlStore
 
     RedisInstrumentor().instrument(tracer_provider=provider)
-    config = SystemConfig().for_strategy(os.environ.get("INKPROOF_STRATEGY") or None)
+    config = _mutant().config.for_strategy(os.environ.get("INKPROOF_STRATEGY") or None)
     if os.environ.get("CACHE_TTL_SECONDS"):
         config = replace(config, ttl=int(os.environ["CACHE_TTL_SECONDS"]))
     if os.environ.get("REDELIVERY_IDLE_MS"):
@@ -74,12 +84,10 @@ def serve_api() -> None:
     import uvicorn
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-    from inkproof.runtime.reference.service import CacheAsideApi
-
     provider = _provider("reference-api")
     config, cache, store = _parts(provider)
     store.create(ITEMS)
-    traced = OpenTelemetryMiddleware(CacheAsideApi(config, cache, store).app(),
+    traced = OpenTelemetryMiddleware(_mutant().api_class(config, cache, store).app(),
                                      tracer_provider=provider, exclude_spans=["receive"])
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -102,11 +110,9 @@ def serve_api() -> None:
 
 
 def serve_worker() -> None:
-    from inkproof.runtime.reference.worker import Worker
-
     provider = _provider("reference-worker")
     config, cache, store = _parts(provider)
-    worker = Worker(config, cache, store)
+    worker = _mutant().worker_class(config, cache, store)
     stopping = False
 
     def stop(*_args: object) -> None:
