@@ -494,9 +494,8 @@ class TargetRun:
             if keys:
                 harness.delete(*keys)
             self.replay = KeyReplay(dict.fromkeys(keys, False))
-        if self.session.wire is not None:
-            self.session.wire.sync(harness)
-            self.session.wire.take()
+        if self.session.wire is not None:  # what came before this run is forgotten
+            self.session.wire.take_until_now(harness)
 
     def _settle(self) -> None:
         deadline = time.monotonic() + self.session.config.eventually
@@ -630,11 +629,13 @@ class TargetRun:
         wire = self.session.wire
         view = None
         if wire is not None:
-            wire.sync(self.session.harness)
             aliases = self.session.proxy.aliases if self.session.proxy is not None else {}
-            commands = [replace(c, client=aliases.get(c.client, c.client))
-                        for c in wire.take() if not (c.verb == "ECHO" and any(
-                            w.startswith("inkproof-sync-") for w in c.words))]
+            taken = wire.take_until_now(self.session.harness)
+            if taken is None:
+                raise TargetFailed("the server's MONITOR record did not catch up within 5 s")
+            commands = [replace(c, client=aliases.get(c.client, c.client)) for c in taken
+                        if not (c.verb == "ECHO" and any(w.startswith("inkproof-sync-")
+                                                         for w in c.words))]
             view = WireView(commands, dict(wire.names), self.replay,
                             self._acknowledged(commands), dict(self.session.facts))
         exchanges, self.exchanges = self.exchanges, []

@@ -118,9 +118,10 @@ class WireRecord:
                 if client.get("name"):
                     self.names.setdefault(str(client["addr"]), str(client["name"]))
 
-    def sync(self, harness: Any, timeout: float = 5.0) -> bool:
-        """Wait until the record holds everything received before now."""
-        return True
+    def take_until_now(self, harness: Any, timeout: float = 5.0) -> list[WireCommand] | None:
+        """What the server received before now (a proxy records each command before it
+        forwards it, so: everything recorded)."""
+        return self.take()
 
 
 @dataclass
@@ -156,9 +157,11 @@ class WireRecorder(WireRecord):
         except Exception:  # the connection was closed: the session is over
             return
 
-    def sync(self, harness: Any, timeout: float = 5.0) -> bool:
-        """Wait until the record holds everything the server received before now (an
-        ECHO of a fresh marker from the harness, seen on the wire)."""
+    def take_until_now(self, harness: Any, timeout: float = 5.0) -> list[WireCommand] | None:
+        """What the server received before now (up to a fresh ECHO marker from the
+        harness), taken from the record — what came after the marker stays for the next
+        call; None when the marker never showed (the record is late or the connection
+        gone)."""
         import time
 
         self._markers += 1
@@ -167,10 +170,13 @@ class WireRecorder(WireRecord):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if any(c.verb == "ECHO" and marker in c.words for c in self.commands[-200:]):
-                    return True
+                end = next((i for i, c in enumerate(self.commands)
+                            if c.verb == "ECHO" and marker in c.words), None)
+                if end is not None:
+                    taken, self.commands = self.commands[:end], self.commands[end + 1:]
+                    return taken
             time.sleep(0.005)
-        return False
+        return None
 
 
 # ---- replies, replayed -------------------------------------------------------------------

@@ -9,14 +9,12 @@ commands on the same keys in the same order — and any difference is reported.
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from inkproof.runtime.observe import HARNESS, Recorded
-from inkproof.runtime.system import wait_until
+from inkproof.runtime.wire import WireRecorder
 
 
 @dataclass(frozen=True)
@@ -33,56 +31,33 @@ class Disagreement:
 @dataclass
 class MonitorWitness:
     client: Any  # a redis.Redis used for MONITOR and CLIENT LIST
-    commands: list[dict[str, Any]] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
     checked: int = 0  # commands compared and found equal
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _markers: Any = field(default_factory=lambda: itertools.count(1))
 
     def __enter__(self) -> MonitorWitness:
-        self._monitor = self.client.monitor()
-        self._monitor.__enter__()
-        self._thread = threading.Thread(target=self._listen, name="inkproof-monitor",
-                                        daemon=True)
-        self._thread.start()
+        self.record = WireRecorder(client=self.client).__enter__()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         try:
-            self._monitor.connection.disconnect()
+            self.record.__exit__()
         finally:
-            self._thread.join(timeout=2)
             self.client.close()
-
-    def _listen(self) -> None:
-        try:
-            while True:
-                command = self._monitor.next_command()
-                with self._lock:
-                    self.commands.append(command)
-        except Exception:  # the connection was closed: the session is over
-            return
 
     def check(self, spans: Sequence[Recorded], prefix: str, harness: Any) -> None:
         """Compare the traced Redis commands of ``spans`` with the server's record."""
-        marker = f"inkproof-sync-{next(self._markers)}"
-        harness.echo(marker)
-        if not wait_until(lambda: self._seen(marker), timeout=5):
+        record = self.record.take_until_now(harness)
+        if record is None:
             self.disagreements.append(Disagreement("monitor", (), ("no record within 5 s",)))
             return
-        with self._lock:
-            end = next(i for i, c in enumerate(self.commands) if marker in c["command"])
-            record, self.commands = self.commands[:end], self.commands[end + 1:]
         names = self._client_names()
         monitored: dict[str, list[str]] = {}
         for command in record:
-            if _handshake(command["command"].split(" ")):
+            if _handshake(command.words):
                 continue
-            address = f"{command.get('client_address')}:{command.get('client_port')}"
-            name = names.get(address, "")
+            name = names.get(command.client, "")
             if name.startswith(prefix) and name[len(prefix):] != HARNESS:
-                monitored.setdefault(name[len(prefix):], []).append(
-                    _summary(command["command"].split(" ")))
+                monitored.setdefault(name[len(prefix):], []).append(_summary(command.words))
         traced: dict[str, list[str]] = {}
         for rec in sorted(spans, key=lambda r: r.start):
             words = [str(w) for w in rec.attributes.get("inkproof.redis.args", ())]
@@ -95,10 +70,6 @@ class MonitorWitness:
                 self.disagreements.append(Disagreement(component, sent, seen))
             else:
                 self.checked += len(sent)
-
-    def _seen(self, marker: str) -> bool:
-        with self._lock:
-            return any(marker in c["command"] for c in self.commands)
 
     def _client_names(self) -> dict[str, str]:
         return {client["addr"]: client.get("name", "") for client in self.client.client_list()}
