@@ -479,6 +479,7 @@ class TargetRun:
     written: Any = None  # what the last successful write answered (the committed value)
     holding: Hold | None = None  # a command held on the wire (the stale-read race)
     delivered: tuple[str, dict[str, str]] | None = None  # the last acknowledged message
+    began_ns: int = 0  # when the run began (wall clock)
     replay: KeyReplay = field(default_factory=lambda: KeyReplay({}))
 
     # ---- starting clean ---------------------------------------------------------------
@@ -488,6 +489,7 @@ class TargetRun:
         run starts from a known state (reads miss first)."""
         self._settle()
         self.session.receiver.take()
+        self.began_ns = time.time_ns()
         harness = self.session.harness
         if harness is not None:
             keys = sorted(flow_keys(self.session.flow))
@@ -621,7 +623,10 @@ class TargetRun:
             self.holding.forwarded.wait(self.session.config.eventually)
         self._await_server_spans()
         self._quiet(time.monotonic() + self.session.config.eventually)
-        spans = self.session.receiver.take()
+        # spans that began before this run (a service's start-up, exported late) are not
+        # its doing (1 ms of slack: span clocks may be millisecond-grained)
+        spans = [span for span in self.session.receiver.take()
+                 if span.start_ns >= self.began_ns - 1_000_000]
         if self.session.receiver.rejected:  # traces lost: nothing here could be judged
             raise TargetFailed("the system's OTLP exports could not be read ("
                                f"{len(self.session.receiver.rejected)} refused; the first: "

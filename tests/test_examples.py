@@ -150,3 +150,54 @@ def test_mutants_are_named_as_drift(example: str, mutant: str, redis_url: str,
     statuses = _statuses(report)
     for what, status in expected.items():
         assert statuses[what] == status, result.stdout
+
+
+def test_an_already_running_service_is_verified_by_url(redis_url: str, postgres_url: str,
+                                                       tmp_path: Path) -> None:
+    """The Node.js service started as its README says (run.sh), then one `verify --target`:
+    every arrow is proven from its traces and the wire. What needs inkproof between the
+    service and Redis (the staged race) is not exercised, said why — never proven."""
+    import signal
+
+    from tests.servers import free_port
+
+    _require(NODE)
+    otlp, port = free_port(), free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "REDIS_URL": redis_url,
+           "DATABASE_URL": postgres_url,
+           "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp}"}
+    log = (tmp_path / "service.log").open("wb")
+    service = subprocess.Popen(["bash", "run.sh"], cwd=NODE.path, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        import httpx
+
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            import time
+
+            time.sleep(0.1)
+        report_path = tmp_path / "report.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "inkproof", "verify", str(BEGINNER), "--target",
+             f"http://127.0.0.1:{port}", "--redis", redis_url, "--db", postgres_url,
+             "--otlp", f"127.0.0.1:{otlp}", "--json", str(report_path)],
+            cwd=tmp_path, capture_output=True, text=True, timeout=240)
+        report = json.loads(report_path.read_text())["flows"][0]
+    finally:
+        os.killpg(service.pid, signal.SIGTERM)
+        service.wait(timeout=20)
+        log.close()
+    arrows = [row for row in report["arrows"] if not row["optional"]]
+    assert all(row["status"] == "proven" for row in arrows), result.stdout
+    assert report["undocumented"] == [] and report["legend"] == [], result.stdout
+    claims = {row["property"]: row for row in report["claims"] if row["property"]}
+    for claim in ("cache-miss", "cache-hit", "ttl-on-fill"):
+        assert claims[claim]["status"] == "proven", result.stdout
+    stale = claims["stale-read-window"]
+    assert stale["status"] == "not-exercised" and "proxy" in " ".join(stale["evidence"])
+    assert claims["publish-after-commit"]["status"] in ("proven", "not-exercised")

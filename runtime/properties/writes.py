@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from inkproof.model import Property
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
+from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.matching import canonical_redis, follows
 from inkproof.runtime.properties import Probe, check, of_kind, parsed, show
 from inkproof.runtime.topology import components_of
@@ -43,12 +44,35 @@ def publish_after_commit(probe: Probe) -> None:
                        f"uncommitted write transaction; its COMMIT ({begun[-1].evidence}) "
                        "began before, in the same trace")
             continue
+        if publish.window is not None and all(c.window is not None for c in same_trace):
+            _ordered_by_windows(probe, publish, same_trace)
+            continue
         ended = [c for c in same_trace if c.end < publish.start]
         probe.require(bool(ended), f"published before the COMMIT ended: "
                                    f"{publish.evidence[:70]} started at {publish.start:.0f}, "
                                    f"COMMIT ended at {commits[0].end:.0f}")
         probe.note(f"COMMIT ({ended[-1].evidence}) ended at tick {ended[-1].end:.0f}; "
                    f"{publish.evidence[:60]} started at tick {publish.start:.0f}, same trace")
+
+
+def _ordered_by_windows(probe: Probe, publish: Event, commits: list[Event]) -> None:
+    """Across processes, by the windows the clocks allow: proven only when the publish
+    certainly came after a COMMIT ended, violated when it certainly came before every
+    COMMIT began; in between the clocks cannot tell (OpenTelemetry JS's spans start on
+    whole milliseconds), and nothing is proven."""
+    assert publish.window is not None
+    sent = publish.window
+    after = [c for c in commits if c.window is not None and sent[0] > c.window[1]]
+    if after:
+        probe.note(f"{publish.evidence[:60]} reached Redis after the COMMIT "
+                   f"({after[-1].evidence}) had certainly ended, in the same trace")
+        return
+    probe.require(not commits or any(c.window is not None and sent[1] >= c.window[0]
+                                     for c in commits),
+                  f"published before the COMMIT began: {publish.evidence[:70]}")
+    raise NotExercised(f"{publish.evidence[:60]} and its COMMIT lie within the clocks' "
+                       "uncertainty (span starts on whole milliseconds); the database can "
+                       "tell: start the service from a system section, with --db PostgreSQL")
 
 
 Json = dict[str, object]
