@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))  # for tests.servers (starts redis-server on a fre
 FLOWS = sorted((ROOT / "spec" / "flows").glob("*.yaml"))
 BEGINNER = ROOT / "spec" / "flows" / "redis-cache-invalidation-beginner.yaml"
 EXAMPLES = {"flask-items": ".venv/bin/python",
-            "node-catalog": "node_modules/@opentelemetry/auto-instrumentations-node"}
+            "node-catalog": "node_modules/@opentelemetry/auto-instrumentations-node",
+            "reference": "inkproof.toml"}  # the reference system in its own processes
 
 
 def verify_reference(redis_url: str, db_url: str) -> tuple[float, bool]:

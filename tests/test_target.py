@@ -144,3 +144,13 @@ def test_the_otlp_address_must_be_loopback() -> None:
     assert result.returncode == 2
     assert "listens on loopback addresses only" in result.stderr
     _no_traceback(result)
+
+
+def test_a_system_section_in_the_spec_is_checked_with_its_line() -> None:
+    from tests.conftest import only_problem
+
+    spec = BEGINNER.read_text()
+    problem = only_problem(spec + 'system:\n  command: "bash run.sh"\n  timeout: -1\n')
+    assert "system.timeout" in problem.message and problem.line == spec.count("\n") + 3
+    problem = only_problem(spec + "system:\n  targett: http://127.0.0.1:8080\n")
+    assert problem.hint == "did you mean 'target'?"
