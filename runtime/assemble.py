@@ -30,6 +30,8 @@ from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIEL
 from inkproof.runtime.otlp import SpanRecord
 from inkproof.runtime.semconv import (
     DB_OPERATION,
+    SERVER_ADDRESS,
+    http_client,
     http_server,
     messaging,
     redis_words,
@@ -140,6 +142,32 @@ def http_events(exchanges: Sequence[Exchange], spans: Sequence[SpanRecord],
                          evidence=f"{exchange.status} {exchange.content_type}".strip(),
                          trace=exchange.trace_id)
         found += [(arrived, arrived, request), (answered, exchange.received_ns, response)]
+    return found
+
+
+def service_call_events(spans: Sequence[SpanRecord],
+                        boxes: BoxMap) -> list[tuple[int, int, Event]]:
+    """One service calling another over HTTP: the caller's client span, answered by the
+    server span that is its child (the callee's box), or by a host outside the flow."""
+    answered_by = {s.parent_id: s for s in spans if http_server(s) is not None}
+    found: list[tuple[int, int, Event]] = []
+    for span in spans:
+        call = http_client(span)
+        if call is None:
+            continue
+        server = answered_by.get(span.span_id)
+        caller = _box_of_span(boxes, span)
+        callee = (_box_of_span(boxes, server) if server is not None else
+                  f"host {span.attribute(*SERVER_ADDRESS) or '?'}")
+        found.append((span.start_ns, span.start_ns, Event(
+            0, caller, callee, "request", (call.method, call.path), float(span.start_ns),
+            float(span.end_ns), f"{call.method} {call.path} ({span.service} → "
+                                f"{server.service if server else callee})", span.trace_id)))
+        served = http_server(server) if server is not None else None
+        status = call.status or (served.status if served else "")
+        found.append((span.end_ns, span.end_ns, Event(
+            0, callee, caller, "response", (status, ""), float(span.start_ns),
+            float(span.end_ns), status, span.trace_id)))
     return found
 
 
@@ -379,6 +407,7 @@ def assemble(flow: Flow, boxes: BoxMap, exchanges: Sequence[Exchange],
     answered_ok = {e.trace_id for e in exchanges if 200 <= e.status < 300}
     # the worker's handling joins the writer's trace: its SELECTs count as answered too
     timed = http_events(exchanges, spans, boxes) + sql_events(spans, boxes, answered_ok)
+    timed += service_call_events(spans, boxes)
     if wire is not None:
         timed += wire_events(wire, spans, boxes)
         timed += messaging_events(spans, boxes, frozenset({"redis"}))

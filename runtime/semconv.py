@@ -57,6 +57,15 @@ def http_server(span: SpanRecord) -> HttpServer | None:
                       str(span.attribute(*HTTP_STATUS) or ""))
 
 
+def http_client(span: SpanRecord) -> HttpServer | None:
+    """The request a client span sent (one service calling another), or None."""
+    if span.kind != "client" or span.attribute(*HTTP_METHOD) is None:
+        return None
+    return http_server(SpanRecord(span.service, span.trace_id, span.span_id, span.parent_id,
+                                  span.name, "server", span.start_ns, span.end_ns,
+                                  span.attributes, span.error))
+
+
 def redis_words(span: SpanRecord) -> tuple[str, ...] | None:
     """The command of a Redis client span as words (``?`` where the instrumentation hid an
     argument), or None when the span is not a Redis command."""

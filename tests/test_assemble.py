@@ -153,3 +153,35 @@ def test_select_rows_come_from_the_trace_or_are_said_to_be_inferred(rows: int | 
     failed = Exchange("GET", "/item/1", TRACE, 0, 10 * MS, 500, "text/plain")
     others = assemble(BEGINNER, _boxes(), [failed], [select], None)
     assert any(e.kind == "sql_result" for e in others) is not inferred
+
+
+def test_one_service_calling_another_is_a_request_between_their_boxes() -> None:
+    """An HTTP client span answered by a server span of another service (its child)."""
+    from inkproof.model import Flow
+
+    flow = Flow.model_validate({
+        "inkproof": 1, "id": "checkout", "title": "Checkout",
+        "boxes": [{"id": "browser", "name": "Browser", "role": "r", "icon": "web-window"},
+                  {"id": "orders", "name": "Orders", "role": "r", "icon": "server-rack",
+                   "component": "api"},
+                  {"id": "payments", "name": "Payments", "role": "r", "icon": "gear",
+                   "component": "payments"}],
+        "arrows": [{"id": "charge", "from": "orders", "to": "payments", "label": "charge",
+                    "path": "write",
+                    "expect": {"request": "POST /charges"}}]})
+    call = span("orders-api", "POST", "client", 10, 20, span_id="c" * 16,
+                **{"http.request.method": "POST", "url.full": "http://127.0.0.1:9/charges"})
+    answer = span("payments", "POST /charges", "server", 11, 19, parent="c" * 16,
+                  **{"http.method": "POST", "http.target": "/charges", "http.status_code": 201})
+    outside = span("orders-api", "GET", "client", 30, 31,
+                   **{"http.method": "GET", "http.url": "http://api.example/rates",
+                      "server.address": "api.example"})
+    events = assemble(flow, BoxMap(flow), [], [call, answer, outside], None)
+    pairs = [(e.source, e.target, e.kind, e.tokens) for e in events]
+    assert ("orders", "payments", "request", ("POST", "/charges")) in pairs
+    assert ("payments", "orders", "response", ("201", "")) in pairs
+    assert ("orders", "host api.example", "request", ("GET", "/rates")) in pairs
+    charge = next(e for e in events if e.kind == "request" and e.target == "payments")
+    from inkproof.runtime.matching import arrow_matches
+
+    assert arrow_matches(flow.arrow("charge"), charge)
