@@ -30,6 +30,7 @@ from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIEL
 from inkproof.runtime.otlp import SpanRecord
 from inkproof.runtime.semconv import (
     DB_OPERATION,
+    POLLS,
     SERVER_ADDRESS,
     http_client,
     http_server,
@@ -338,6 +339,32 @@ def wire_events(view: WireView, spans: Sequence[SpanRecord],
                     0, cache, who, "redis_reply", ("GET", result), float(lo), float(hi),
                     f"GET {key} → {result} (replayed from the server's record)", trace)))
     return found
+
+
+def wire_disagreements(view: WireView, spans: Sequence[SpanRecord], boxes: BoxMap,
+                       held: Sequence[str] = ()) -> tuple[list[str], int]:
+    """The traces as a second opinion on the wire: each Redis client span that names its
+    key must match a command the server received from the same box, same verb and key,
+    inside the span's time. Returns (what the server has no record of, spans agreed)."""
+    commands = [c for c in view.commands if view.names.get(c.client) != HARNESS_NAME]
+    owners = attribute_connections(commands, view.names, spans, boxes)
+    missing, agreed = [], 0
+    for span, words in _redis_spans(spans):
+        if len(words) < 2 or "?" in words[:2] or words[0] in POLLS:
+            continue  # an instrumentation that hides the key gives no second opinion
+        if tuple(words[:2]) == tuple(held[:2]):
+            continue  # held on the wire by inkproof itself: it reached the server later
+        box = boxes.for_service(span.service)
+        seen = any(c.verb == words[0] and c.words[1:2] == words[1:2]
+                   and owners.get(c.client) == box
+                   and span.start_ns - SLACK_NS <= c.time_ns <= span.end_ns + SLACK_NS
+                   for c in commands)
+        if seen:
+            agreed += 1
+        else:
+            missing.append(f"{span.service}: OpenTelemetry saw {words[0]} {words[1]} but the "
+                           "server's record has no such command from it")
+    return missing, agreed
 
 
 def span_redis_events(spans: Sequence[SpanRecord],

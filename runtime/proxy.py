@@ -254,20 +254,18 @@ class _Link:
         try:
             while (found := reader.command()) is not None:
                 words, raw = found
-                if self.proxy.record is not None and words:
-                    local = self.upstream.getsockname()
-                    self.proxy.record.add(WireCommand(time.time_ns(), f"{local[0]}:{local[1]}",
-                                                      (words[0].upper(), *words[1:])))
                 if words and words[0].upper() in CONNECTION_STATE:
                     self.state.append(raw)
                 self.proxy._look(words)
                 with self.lock:
                     if self.held is not None:
+                        self._record(words)
                         self.queued.append(self._on_side(raw))
                         continue
                 hold = self.proxy._claim(words)
                 with self.lock:
                     if hold is None:
+                        self._record(words)
                         self._send_main(raw)
                         continue
                     if _answers_ok(words):
@@ -296,8 +294,16 @@ class _Link:
         """The held write reaches the server once released (its client was told OK)."""
         hold.released.wait(hold.timeout)
         with self.lock, contextlib.suppress(OSError):
+            self._record(hold.command)  # it reaches the server now, not when it was sent
             self._on_side(raw)
         hold.forwarded.set()
+
+    def _record(self, words: Sequence[str]) -> None:
+        """Into the proxy's record (a server without MONITOR): as the server sees it."""
+        if self.proxy.record is not None and words:
+            local = self.upstream.getsockname()
+            self.proxy.record.add(WireCommand(time.time_ns(), f"{local[0]}:{local[1]}",
+                                              (words[0].upper(), *words[1:])))
 
     def _send_main(self, raw: bytes) -> None:
         self.upstream.sendall(raw)
@@ -312,6 +318,7 @@ class _Link:
             if self.queued:
                 self.flush_after = self.sent + 1
             try:
+                self._record(hold.command)
                 self._send_main(raw)
             except OSError:
                 return

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from inkproof.errors import InkproofError
 from inkproof.model import Flow, Step, SystemSection
 from inkproof.redact import mask_text
-from inkproof.runtime.assemble import BoxMap, Exchange, WireView, assemble
+from inkproof.runtime.assemble import BoxMap, Exchange, WireView, assemble, wire_disagreements
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
@@ -144,7 +144,6 @@ def flow_keys(flow: Flow) -> set[str]:
 class TargetSession:
     """``with TargetSession(options, flow) as session``: one target, one flow."""
 
-    witness = None  # the wire is this session's own source, not a second opinion on it
 
     def __init__(self, options: TargetOptions, flow: Flow):
         self.options, self.flow = options, flow
@@ -162,6 +161,8 @@ class TargetSession:
         self.name = "target"
         self.thread_errors: list[BaseException] = []
         self.deployments: dict[tuple[tuple[str, str], ...], Deployment] = {}
+        #: the traces' second opinion on the wire (the report's witness rows)
+        self.witness = TraceWitness()
         self.no_traces = False  # set once a request's server span never arrived
 
     # ---- starting and stopping --------------------------------------------------------
@@ -451,6 +452,14 @@ def _traceparent(trace_id: str) -> str:
     return f"00-{trace_id}-{secrets.token_hex(8)}-01"
 
 
+@dataclass
+class TraceWitness:
+    """What the traces said that the wire did not show (counted like MONITOR's witness)."""
+
+    disagreements: list[str] = field(default_factory=list)
+    checked: int = 0
+
+
 @dataclass(frozen=True)
 class Deployment:
     """One running instance of the target: where it answers, and its process if inkproof
@@ -644,6 +653,11 @@ class TargetRun:
             view = WireView(commands, dict(wire.names), self.replay,
                             self._acknowledged(commands), dict(self.session.facts))
         exchanges, self.exchanges = self.exchanges, []
+        if view is not None:
+            held = self.holding.command if self.holding is not None else ()
+            missing, agreed = wire_disagreements(view, spans, self.session.boxes, held)
+            self.session.witness.disagreements.extend(missing)
+            self.session.witness.checked += agreed
         return assemble(self.session.flow, self.session.boxes, exchanges, spans, view)
 
     def _acknowledged(self, commands: list[Any]) -> dict[tuple[str, str], dict[str, str]]:

@@ -185,3 +185,22 @@ def test_one_service_calling_another_is_a_request_between_their_boxes() -> None:
     from inkproof.runtime.matching import arrow_matches
 
     assert arrow_matches(flow.arrow("charge"), charge)
+
+
+def test_the_traces_are_a_second_opinion_on_the_wire() -> None:
+    from inkproof.runtime.assemble import wire_disagreements
+
+    get = span("catalog-api", "get", "client", 10, 11, **{"db.system.name": "redis",
+                                                          "db.query.text": "get cache:key:42"})
+    lost = span("catalog-api", "set", "client", 20, 21, **{
+        "db.system.name": "redis", "db.query.text": "set cache:key:42 [3 other arguments]"})
+    hidden = span("items-api", "DEL", "client", 30, 31, **{"db.system": "redis",
+                                                            "db.statement": "DEL ?"})
+    view = WireView([cmd(10, "127.0.0.1:5", "GET", "cache:key:42")],
+                    {"127.0.0.1:5": "catalog-api"}, KeyReplay({}), {})
+    missing, agreed = wire_disagreements(view, [get, lost, hidden], _boxes())
+    assert agreed == 1
+    assert missing == ["catalog-api: OpenTelemetry saw SET cache:key:42 but the server's "
+                       "record has no such command from it"]
+    assert wire_disagreements(view, [get, lost], _boxes(), held=("SET", "cache:key:42")) \
+        == ([], 1)

@@ -103,6 +103,10 @@ def test_example_verifies_every_arrow_and_claim(name: str, redis_url: str, postg
     stale = next(row for row in report["claims"] if row["property"] == "stale-read-window")
     assert any("race reproduced" in line for line in stale["evidence"]), stale
     assert report["legend"] == [] and report["undocumented"] == []
+    # the traces as a second opinion: where they name keys (JavaScript's do), they agree
+    assert report["witness"]["disagreements"] == []
+    if name == "node":
+        assert report["witness"]["agreed"] > 0
 
 
 FLASK_MUTANTS = {
