@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inkproof.model import Component, Flow
-from inkproof.runtime.events import Event
+from inkproof.runtime.events import UNATTRIBUTED, Event
 from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIELDS
 from inkproof.runtime.otlp import SpanRecord
 from inkproof.runtime.semconv import (
@@ -293,7 +293,7 @@ def wire_events(view: WireView, spans: Sequence[SpanRecord],
     added_at: dict[tuple[str, int], list[int]] = defaultdict(list)  # (stream, ms) → XADDs
     found: list[tuple[int, int, Event]] = []
     for command in commands:
-        who = owners.get(command.client, f"unattributed Redis client {command.client}")
+        who = owners.get(command.client, f"{UNATTRIBUTED} {command.client}")
         reply = view.replay.apply(command)
         # the client span of this command, if one lines up: its trace, its interval
         span = next((s for s, words in redis_spans if words[0] == command.verb

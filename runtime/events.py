@@ -16,6 +16,9 @@ KINDS = ("request", "response", "redis", "redis_reply", "sql", "sql_result", "pu
          "consume")
 
 
+#: The source of a command whose connection no box could be tied to (never guessed).
+UNATTRIBUTED = "unattributed Redis client"
+
 #: Facts another witness attaches to an event (``Event.facts``), named once.
 OPEN_WRITE_TRANSACTIONS = "open-write-transactions"  # PostgreSQL, as an XADD was sent
 

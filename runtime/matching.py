@@ -241,3 +241,13 @@ def legend_order(flow: Flow, result: ScenarioResult) -> tuple[str, ...]:
             problems.append(f"legend step {n_after} ('{arrow_after}') happens after step "
                             f"{n_before} ('{arrow_before}')")
     return tuple(problems)
+
+
+def unattributed_match(arrow: Arrow, events: Sequence[Event], unknown_prefix: str
+                       ) -> Event | None:
+    """An event that would be ``arrow`` had its sender been tied to a box: the one that
+    is missing says so instead of being guessed."""
+    from dataclasses import replace
+
+    return next((e for e in events if e.source.startswith(unknown_prefix)
+                 and arrow_matches(arrow, replace(e, source=arrow.source))), None)

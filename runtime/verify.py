@@ -15,9 +15,15 @@ import time
 from dataclasses import dataclass, field
 
 from inkproof.model import Flow, Property, Scenario
-from inkproof.runtime.events import Event
+from inkproof.runtime.events import UNATTRIBUTED, Event
 from inkproof.runtime.harness import NotExercised, Session
-from inkproof.runtime.matching import ScenarioResult, Verdict, legend_order, match_scenario
+from inkproof.runtime.matching import (
+    ScenarioResult,
+    Verdict,
+    legend_order,
+    match_scenario,
+    unattributed_match,
+)
 from inkproof.runtime.properties import PropertyVerdict, prove
 from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers
@@ -147,6 +153,13 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
                 evidence = f"scenario not run: {reasons[scenario]}"
             elif verdict.event is None:
                 evidence = f"expected {_expectation(flow, arrow.id)}"
+                result = next(r for r in results if r.scenario == scenario)
+                orphan = unattributed_match(arrow, result.undocumented, UNATTRIBUTED)
+                if orphan is not None:
+                    evidence += (f"; seen from a connection no box could be tied to: "
+                                 f"{orphan.source.removeprefix(UNATTRIBUTED).strip()} sent "
+                                 f"{orphan.evidence[:60]} (name it with CLIENT SETNAME, or "
+                                 f"map its service in [system.services])")
             else:
                 evidence = f"seen too early: {verdict.event.evidence}"
             row = ArrowRow(arrow.id, label, verdict.status, scenario, evidence, arrow.optional)

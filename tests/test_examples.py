@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BEGINNER = ROOT / "spec/flows/redis-cache-invalidation-beginner.yaml"
 
@@ -163,8 +165,6 @@ def test_an_already_running_service_is_verified_by_url(redis_url: str, postgres_
     service and Redis (the staged race) is not exercised, said why — never proven."""
     import signal
 
-    from tests.servers import free_port
-
     _require(NODE)
     otlp, port = free_port(), free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "REDIS_URL": redis_url,
@@ -205,3 +205,25 @@ def test_an_already_running_service_is_verified_by_url(redis_url: str, postgres_
     stale = claims["stale-read-window"]
     assert stale["status"] == "not-exercised" and "proxy" in " ".join(stale["evidence"])
     assert claims["publish-after-commit"]["status"] in ("proven", "not-exercised")
+
+
+def test_without_traces_unattributable_commands_are_said_so_per_arrow(
+        redis_url: str, postgres_url: str, tmp_path: Path) -> None:
+    """The Flask service with its exporter off: the wire still has every command, but its
+    connections are unnamed and no span ties them to a box — the arrows say so instead of
+    guessing whose commands they were."""
+    _require(FLASK)
+    text = (FLASK.path / "inkproof.toml").read_text()
+    config = tmp_path / "inkproof.toml"
+    # its exporter is set up in code: send its traces where nothing listens (loopback)
+    dead = f"http://127.0.0.1:{free_port()}"
+    config.write_text(text.replace("[system.env]\n", f'[system.env]\nOTEL_EXPORTER_OTLP_'
+                                   f'ENDPOINT = "{dead}"\nOTEL_EXPORTER_OTLP_TIMEOUT = "1"\n')
+                      .replace('command = "bash run.sh"', f'command = "bash {FLASK.path}/run.sh"'))
+    result, report = _verify(config, redis_url, postgres_url, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    rows = {row["arrow"]: row for row in report["arrows"]}
+    assert rows["read-request"]["status"] == "proven"  # inkproof's own record as the client
+    assert rows["cache-get"]["status"] == "missing"
+    assert "seen from a connection no box could be tied to" in rows["cache-get"]["evidence"]
+    assert "CLIENT SETNAME" in rows["cache-get"]["evidence"]
