@@ -251,3 +251,14 @@ def unattributed_match(arrow: Arrow, events: Sequence[Event], unknown_prefix: st
 
     return next((e for e in events if e.source.startswith(unknown_prefix)
                  and arrow_matches(arrow, replace(e, source=arrow.source))), None)
+
+
+def near_miss(arrow: Arrow, events: Sequence[Event]) -> Event | None:
+    """An event of the arrow's kind between its two boxes that it did not match (a fill
+    without its TTL, a message whose fields the traces do not carry): shown beside
+    "missing", so the reader sees what happened instead."""
+    expect = arrow.expect
+    if expect is None:
+        return None
+    return next((e for e in events if (e.source, e.target) == (arrow.source, arrow.target)
+                 and e.kind == expect.kind and not arrow_matches(arrow, e)), None)

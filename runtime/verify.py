@@ -22,6 +22,7 @@ from inkproof.runtime.matching import (
     Verdict,
     legend_order,
     match_scenario,
+    near_miss,
     unattributed_match,
 )
 from inkproof.runtime.properties import PropertyVerdict, prove
@@ -155,6 +156,9 @@ def _arrow_rows(flow: Flow, results: list[ScenarioResult],
                 evidence = f"expected {_expectation(flow, arrow.id)}"
                 result = next(r for r in results if r.scenario == scenario)
                 orphan = unattributed_match(arrow, result.undocumented, UNATTRIBUTED)
+                instead = near_miss(arrow, result.undocumented)
+                if instead is not None:
+                    evidence += f"; seen instead: {instead.evidence[:80]}"
                 if orphan is not None:
                     evidence += (f"; seen from a connection no box could be tied to: "
                                  f"{orphan.source.removeprefix(UNATTRIBUTED).strip()} sent "

@@ -204,3 +204,23 @@ def test_the_traces_are_a_second_opinion_on_the_wire() -> None:
                        "record has no such command from it"]
     assert wire_disagreements(view, [get, lost], _boxes(), held=("SET", "cache:key:42")) \
         == ([], 1)
+
+
+def test_a_message_whose_fields_are_not_traced_is_shown_beside_the_missing_arrow() -> None:
+    """Kafka, RabbitMQ and NATS spans say that a message went to a destination, not what
+    it held: the publish arrow stays unproven, and says what was seen instead."""
+    from inkproof.runtime.matching import near_miss
+
+    produce = span("items-api", "orders publish", "producer", 5, 6, **{
+        "messaging.system": "kafka", "messaging.operation.type": "send",
+        "messaging.destination.name": "invalidations"})
+    events = assemble(BEGINNER, _boxes(), [], [produce], None)
+    (event,) = events
+    assert (event.source, event.target, event.kind, event.tokens) == ("api", "queue",
+                                                                       "publish", ())
+    publish = BEGINNER.arrow("publish")
+    scenario = next(s for s in BEGINNER.scenarios if s.id == "write-invalidate")
+    result = match_scenario(BEGINNER, scenario, events)
+    assert {v.arrow: v.status for v in result.verdicts}["publish"] == Status.MISSING
+    instead = near_miss(publish, result.undocumented)
+    assert instead is not None and "message fields are not traced" in instead.evidence

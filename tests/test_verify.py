@@ -175,7 +175,9 @@ def test_a_spec_claiming_ttl_600_fails_naming_the_fill() -> None:
     found = failing(report)
     assert found["cache-fill"] == "missing"
     row = next(a for a in report.arrows if a.arrow == "cache-fill")
-    assert row.evidence == "expected redis SET cache:key:42 * EX 600 from api to cache"
+    expected, instead = row.evidence.split("; seen instead: ")
+    assert expected == "expected redis SET cache:key:42 * EX 600 from api to cache"
+    assert instead.startswith("SET cache:key:42 {") and instead.endswith("EX 300")
     undocumented = [e.evidence for _, e in report.undocumented]
     assert any(e.startswith("SET cache:key:42 {") and e.endswith("EX 300") for e in undocumented)
 
