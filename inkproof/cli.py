@@ -24,7 +24,7 @@ from inkproof.files import check_writable, write_all, write_atomically
 from inkproof.i18n.catalog import SOURCE_LANGUAGE
 from inkproof.loader import load_flow, parse_flow, spec_files
 from inkproof.model import Flow
-from inkproof.redact import mask_text, register_secret, register_secrets_from
+from inkproof.redact import mask_text, register_secrets_from
 from inkproof.render.theme import PALETTES
 from inkproof.schema import json_schema_text
 
@@ -427,49 +427,20 @@ class TargetChoice:
     config_path: Path | None = None
 
 
-def _target_configs(loaded: list[tuple[Path, Flow]], choice: TargetChoice
-                    ) -> list[tuple[Any, Path]] | None:
-    """Per flow, the system section and its folder — or None when every flow runs against
-    the reference system (no --target, no system section, no inkproof.toml)."""
-    from inkproof.runtime.target import load_system_config
-
-    configs = [load_system_config(path, flow, choice.config_path) for path, flow in loaded]
-    if choice.target is None and all(config is None for config, _ in configs):
-        return None
-    return configs
-
-
-def _verify_targets(loaded: list[tuple[Path, Flow]], configs: list[tuple[Any, Path]],
-                    redis_url: str | None, db_url: str | None, choice: TargetChoice
-                    ) -> list[Any]:
-    from inkproof.runtime.otlp import parse_address
-    from inkproof.runtime.target import (
-        TargetOptions,
-        TargetSession,
-        environment_secrets,
-    )
-    from inkproof.runtime.verify import verify_flow
-
-    address = parse_address(choice.otlp)
-    results: list[Any] = []
-    for (path, flow), (config, base) in zip(loaded, configs, strict=True):
-        for secret in environment_secrets(config):  # masked in every output
-            register_secrets_from(secret) if "://" in secret else register_secret(secret)
-        options = TargetOptions(choice.target, redis_url, db_url, address, config, base)
-        with TargetSession(options, flow) as session:
-            results.append(verify_flow(session, flow, source=str(path),  # type: ignore[arg-type]
-                                       system=session.name))
-    return results
-
-
 def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url: str | None,
                   https: bool, system_ref: str | None, mutant: str | None = None,
                   choice: TargetChoice = TargetChoice()) -> list[Any]:
     """Verify every loaded flow in one session; the FlowReports, in order."""
     register_secrets_from(redis_url, db_url)  # masked in every output, even out of URL form
-    configs = None if (mutant or system_ref) else _target_configs(loaded, choice)
-    if configs is not None:
-        return _verify_targets(loaded, configs, redis_url, db_url, choice)
+    from inkproof.runtime.target import verify_against_target, wants_target
+
+    if not (mutant or system_ref) and any(
+            wants_target(path, flow, choice.target, choice.config_path)
+            for path, flow in loaded):
+        return [verify_against_target(path, flow, target=choice.target, redis_url=redis_url,
+                                      db_url=db_url, otlp=choice.otlp,
+                                      config_path=choice.config_path)
+                for path, flow in loaded]
     from inkproof.runtime.harness import Backends, Session
     from inkproof.runtime.reference.mutants import MUTANTS
     from inkproof.runtime.reference.system import build

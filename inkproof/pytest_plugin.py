@@ -31,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--inkproof-redis", metavar="URL", help="a real Redis (default fakeredis)")
     group.addoption("--inkproof-db", metavar="URL", help="PostgreSQL (default SQLite)")
     group.addoption("--inkproof-https", action="store_true", help="serve the API over HTTPS")
+    group.addoption("--inkproof-target", metavar="URL",
+                    help="verify a running system by URL (see inkproof verify --target)")
+    group.addoption("--inkproof-config", metavar="FILE",
+                    help="an inkproof.toml whose [system] starts the target")
+    group.addoption("--inkproof-otlp", metavar="HOST:PORT", default="127.0.0.1:4318",
+                    help="where to listen for the target's OTLP traces (loopback)")
     group.addoption("--inkproof-system", metavar="MODULE:FACTORY",
                     help="your own system instead of the reference one")
 
@@ -72,10 +78,20 @@ class FlowFile(pytest.File):
             from inkproof.runtime.harness import Backends, Session
             from inkproof.runtime.reference.system import build
             from inkproof.runtime.system import load_factory
+            from inkproof.runtime.target import verify_against_target, wants_target
             from inkproof.runtime.verify import verify_flow
 
             option = self.config.getoption
             register_secrets_from(option("inkproof_redis"), option("inkproof_db"))
+            config = Path(option("inkproof_config")) if option("inkproof_config") else None
+            flow = load_flow(self.path)
+            if not option("inkproof_system") and wants_target(
+                    self.path, flow, option("inkproof_target"), config):
+                self._report = verify_against_target(
+                    self.path, flow, target=option("inkproof_target"),
+                    redis_url=option("inkproof_redis"), db_url=option("inkproof_db"),
+                    otlp=option("inkproof_otlp"), config_path=config)
+                return self._report
             system = option("inkproof_system")
             factory = load_factory(system) if system else build
             backends = Backends(option("inkproof_redis"), option("inkproof_db"),

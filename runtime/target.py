@@ -738,3 +738,31 @@ def environment_secrets(config: SystemSection | None) -> list[str]:
             if any(h in name.upper() for h in hints) and value] + [
         value for value in config.env.values() if "://" in value and "@" in value]
 
+
+
+def wants_target(spec: Path, flow: Flow, target: str | None, config_path: Path | None) -> bool:
+    """Whether ``flow`` is verified against a target (a --target, a system section, an
+    inkproof.toml) rather than the reference system in process."""
+    return target is not None or load_system_config(spec, flow, config_path)[0] is not None
+
+
+def verify_against_target(spec: Path, flow: Flow, *, target: str | None = None,
+                          redis_url: str | None = None, db_url: str | None = None,
+                          otlp: str = f"127.0.0.1:{DEFAULT_PORT}",
+                          config_path: Path | None = None) -> Any:
+    """Verify one flow against its target: the one place the CLI and the pytest plugin
+    share. The system section's secrets are masked in every output from here on."""
+    from inkproof.redact import register_secret, register_secrets_from
+    from inkproof.runtime.otlp import parse_address
+    from inkproof.runtime.verify import verify_flow
+
+    config, base = load_system_config(spec, flow, config_path)
+    for secret in environment_secrets(config):
+        if "://" in secret:
+            register_secrets_from(secret)
+        else:
+            register_secret(secret)
+    options = TargetOptions(target, redis_url, db_url, parse_address(otlp), config, base)
+    with TargetSession(options, flow) as session:
+        return verify_flow(session, flow, source=str(spec),  # type: ignore[arg-type]
+                           system=session.name)

@@ -66,3 +66,17 @@ def test_reference_mutants_in_their_own_processes_are_named(mutant: str, expecte
                      if row["property"]})
     for what, status in expected.items():
         assert statuses[what] == status, result.stdout
+
+
+def test_the_pytest_plugin_verifies_a_target_and_names_the_drift(tmp_path: Path) -> None:
+    """`pytest --inkproof SPEC --inkproof-config FILE`: each arrow and claim one test item,
+    against the system the config starts (here the no-ttl mutant in its own processes)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--inkproof", str(BEGINNER), "--inkproof-config",
+         str(_mutant_config(tmp_path, "no-ttl")), "--inkproof-otlp", "127.0.0.1:0", "-q",
+         "-p", "no:cacheprovider", "--rootdir", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED" in result.stdout and "arrow cache-fill" in result.stdout
+    assert "callout ttl-fallback" in result.stdout  # the TTL claim fails too
+    assert "arrow read-request" not in result.stdout.split("short test summary")[-1]
