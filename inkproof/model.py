@@ -506,6 +506,10 @@ class SystemSection(Node):
         default_factory=dict, description="Environment of the command (added to inkproof's).")
     ready: str | None = Field(None, max_length=400, description="URL or path that answers "
                               "2xx once the system is ready (default: the target itself).")
+    ca: str | None = Field(None, max_length=400, description="A PEM file of the certificate "
+                           "authority an https:// target's certificate is checked against "
+                           "(relative to the file that declares it); default: the system's "
+                           "trust store.")
     timeout: Number = Field(30.0, gt=0, le=600, description="Seconds to become ready.")
     eventually: Number = Field(5.0, gt=0, le=120, description="Seconds an asynchronous arrow "
                                "(the worker's) may take to happen.")

@@ -35,9 +35,10 @@ class StartedSystem:
     """``with StartedSystem(command, cwd, env, ready_url, timeout, log) as system``."""
 
     def __init__(self, command: str, cwd: Path, env: Mapping[str, str], ready_url: str,
-                 timeout: float, log: Path):
+                 timeout: float, log: Path, verify: object = True):
         self.command, self.cwd, self.env = command, cwd, dict(env)
         self.ready_url, self.timeout, self.log = ready_url, timeout, log
+        self.verify = verify  # how an https:// readiness URL's certificate is checked
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> StartedSystem:
@@ -78,7 +79,7 @@ class StartedSystem:
         assert self.process is not None
         deadline = time.monotonic() + self.timeout
         last = "no answer yet"
-        with httpx.Client(timeout=1.0, verify=False, trust_env=False) as client:
+        with httpx.Client(timeout=1.0, verify=self.verify, trust_env=False) as client:  # type: ignore[arg-type]
             while time.monotonic() < deadline:
                 code = self.process.poll()
                 if code is not None:
@@ -90,7 +91,7 @@ class StartedSystem:
                         return
                     last = f"{answer.status_code}"
                 except httpx.HTTPError as exc:
-                    last = type(exc).__name__
+                    last = f"{type(exc).__name__}: {exc}"[:160]  # a refused certificate says so
                 time.sleep(0.1)
         raise SystemStartFailed(f"the system was not ready within {self.timeout:g} s "
                                 f"({mask_text(self.ready_url)} last answered: {last}); its "

@@ -249,13 +249,26 @@ class TargetSession:
             log_dir = Path(self._stack.enter_context(_temporary_folder()))
             started = self._stack.enter_context(StartedSystem(
                 self._fill(self.config.command, port, otlp), workdir, {**defaults, **env},
-                ready, self.config.timeout, log_dir / "system.log"))
+                ready, self.config.timeout, log_dir / "system.log", self._trust()))
             self.name = f"started: {mask_text(self.config.command)}"
         http = self._stack.enter_context(httpx.Client(base_url=url, timeout=10,
-                                                      trust_env=False))
+                                                      trust_env=False, verify=self._trust()))
         deployment = Deployment(url, http, started)
         self._check_reachable(deployment)
         return deployment
+
+    def _trust(self) -> Any:
+        """What an https:// target's certificate is checked against (never skipped)."""
+        if self.config.ca is None:
+            return True
+        import ssl
+
+        path = (self.options.base / self.config.ca).resolve()
+        try:
+            return ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            raise InkproofError(f"system ca {path}: not a readable PEM certificate "
+                                f"authority ({exc})") from None
 
     @property
     def url(self) -> str:

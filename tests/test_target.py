@@ -154,3 +154,61 @@ def test_a_system_section_in_the_spec_is_checked_with_its_line() -> None:
     assert "system.timeout" in problem.message and problem.line == spec.count("\n") + 3
     problem = only_problem(spec + "system:\n  targett: http://127.0.0.1:8080\n")
     assert problem.hint == "did you mean 'target'?"
+
+
+def _https_service(tmp_path: Path) -> None:
+    """A plain HTTPS service with a certificate of a private authority (trustme)."""
+    import trustme
+
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    authority.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(
+        str(tmp_path / "server.pem"))
+    (tmp_path / "tls.py").write_text(textwrap.dedent("""
+        import json, os, ssl
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        class Items(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps({"id": 42}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+
+        server = HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Items)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain("server.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
+        """))
+
+
+def test_an_https_target_is_checked_against_the_authority_it_names(tmp_path: Path) -> None:
+    _https_service(tmp_path)
+    section = f"""
+        [system]
+        command = "{sys.executable} tls.py"
+        target = "https://127.0.0.1:{{port}}"
+        timeout = 15
+        eventually = 1
+        [system.env]
+        PORT = "{{port}}"
+        """
+    trusted = _config(tmp_path, section.replace("eventually = 1", 'eventually = 1\nca = "ca.pem"'))
+    result = inkproof("verify", BEGINNER, "--config", trusted, "--otlp", "127.0.0.1:0",
+                      "--json", tmp_path / "r.json")
+    import json
+
+    rows = {row["arrow"]: row for row in
+            json.loads((tmp_path / "r.json").read_text())["flows"][0]["arrows"]}
+    assert rows["read-request"]["status"] == "proven", result.stdout
+    assert "over HTTPS" in rows["read-request"]["evidence"]
+    untrusted = _config(tmp_path, section.replace("timeout = 15", "timeout = 3"))
+    result = inkproof("verify", BEGINNER, "--config", untrusted, "--otlp", "127.0.0.1:0")
+    assert result.returncode == 2  # a certificate nobody vouched for is never accepted
+    assert "was not ready within 3 s" in result.stderr
+    _no_traceback(result)
