@@ -50,7 +50,8 @@ def verify_reference(redis_url: str, db_url: str) -> tuple[float, bool]:
 def verify_example(folder: str, redis_url: str, db_url: str) -> tuple[float, bool]:
     """Start to stop: the system's start-up and shutdown are part of what a user waits."""
     from inkproof import load_flow
-    from inkproof.runtime.target import TargetOptions, TargetSession, load_system_config
+    from inkproof.runtime.system_config import load_system_config
+    from inkproof.runtime.target import TargetOptions, TargetSession
     from inkproof.runtime.verify import verify_flow
 
     flow = load_flow(BEGINNER)

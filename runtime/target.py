@@ -21,7 +21,6 @@ import secrets
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
 from inkproof.errors import InkproofError
 from inkproof.model import Flow, Step, SystemSection
@@ -43,11 +41,11 @@ from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
 from inkproof.runtime.semconv import is_poll
 from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
+from inkproof.runtime.system_config import environment_secrets, load_system_config
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecord, WireRecorder
 
 #: A run's spans have all arrived once none came for this long (exporters batch).
 QUIET_SECONDS = 0.4
-CONFIG_FILE = "inkproof.toml"
 
 
 class TargetFailed(InkproofError):
@@ -64,62 +62,6 @@ class TargetOptions:
     otlp: tuple[str, int] = ("127.0.0.1", DEFAULT_PORT)
     system: SystemSection | None = None
     base: Path = field(default_factory=Path.cwd)  # relative paths of `system` resolve here
-
-
-def load_system_config(spec: Path, flow: Flow, explicit: Path | None = None
-                       ) -> tuple[SystemSection | None, Path]:
-    """The ``system`` section that applies to ``flow``, and the folder it was declared in:
-    ``--config FILE`` first, then the spec's own ``system:``, then ``inkproof.toml``
-    beside the spec, then in the current folder."""
-    candidates = [explicit] if explicit is not None else []
-    if explicit is None and flow.system is not None:
-        return flow.system, spec.resolve().parent
-    if explicit is None:
-        candidates = [spec.resolve().parent / CONFIG_FILE, Path.cwd() / CONFIG_FILE]
-    for path in candidates:
-        if path is None or not path.is_file():
-            if explicit is not None:
-                raise InkproofError(f"--config {path}: no such file")
-            continue
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InkproofError(f"{path}: not a readable TOML file: {exc}") from None
-        table = document.get("system")
-        if table is None:
-            if explicit is not None:
-                raise InkproofError(f"{path}: expected a [system] table")
-            continue
-        try:
-            return SystemSection.model_validate(table), path.resolve().parent
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            line = _line_of(path, [str(p) for p in first["loc"]])
-            raise InkproofError(f"{path}:{line}: [system] {where}: {first['msg']}") from None
-    return None, Path.cwd()
-
-
-def _line_of(path: Path, loc: list[str]) -> int:
-    """The line of the ``[system]`` key a validation error names (TOML parsers keep no
-    positions): the first ``key =`` after the table it belongs to, else the table's
-    header."""
-    import re
-
-    lines = path.read_text(encoding="utf-8").splitlines()
-    tables = ["system", *loc[:-1]]
-    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, tables)) + r"\s*\]")
-    start = next((i for i, text in enumerate(lines) if header.match(text)), None)
-    if start is None:
-        start = next((i for i, text in enumerate(lines) if re.match(r"^\s*\[\s*system\s*\]",
-                                                                     text)), 0)
-    key = re.compile(r"^\s*" + re.escape(loc[-1] if loc else "") + r"\s*=")
-    for i in range(start + 1, len(lines)):
-        if lines[i].lstrip().startswith("["):
-            break
-        if loc and key.match(lines[i]):
-            return i + 1
-    return start + 1
 
 
 def _free_port() -> int:
@@ -740,17 +682,6 @@ class TargetRun:
 
     def redeliver(self) -> None:
         raise NotExercised("a redelivery needs a worker crashed on cue")
-
-
-def environment_secrets(config: SystemSection | None) -> list[str]:
-    """Values of the system's environment that look like credentials, to be masked."""
-    if config is None:
-        return []
-    hints = ("PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL")
-    return [value for name, value in config.env.items()
-            if any(h in name.upper() for h in hints) and value] + [
-        value for value in config.env.values() if "://" in value and "@" in value]
-
 
 
 def wants_target(spec: Path, flow: Flow, target: str | None, config_path: Path | None) -> bool:
