@@ -238,6 +238,13 @@ def _redis_spans(spans: Sequence[SpanRecord]) -> list[tuple[SpanRecord, tuple[st
     return [(span, words) for span in spans if (words := redis_words(span)) is not None]
 
 
+def _lines_up(span: SpanRecord, words: Sequence[str], command: WireCommand) -> bool:
+    """Whether ``command`` on the wire is the one the client span ``span`` (``words``)
+    sent: the same verb, the server's timestamp inside the span."""
+    return words[0] == command.verb and \
+        span.start_ns - SLACK_NS <= command.time_ns <= span.end_ns + SLACK_NS
+
+
 def attribute_connections(commands: Sequence[WireCommand], names: Mapping[str, str],
                           spans: Sequence[SpanRecord], boxes: BoxMap) -> dict[str, str]:
     """Client address → box: by the connection's name, else by the Redis spans its
@@ -247,8 +254,7 @@ def attribute_connections(commands: Sequence[WireCommand], names: Mapping[str, s
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for command in commands:
         for span, words in redis_spans:
-            if words[0] == command.verb and \
-                    span.start_ns - SLACK_NS <= command.time_ns <= span.end_ns + SLACK_NS:
+            if _lines_up(span, words, command):
                 votes[command.client][span.service] += 1
     only = boxes.redis_clients()
     found: dict[str, str] = {}
@@ -296,10 +302,8 @@ def wire_events(view: WireView, spans: Sequence[SpanRecord],
         who = owners.get(command.client, f"{UNATTRIBUTED} {command.client}")
         reply = view.replay.apply(command)
         # the client span of this command, if one lines up: its trace, its interval
-        span = next((s for s, words in redis_spans if words[0] == command.verb
-                     and boxes.for_service(s.service) == who
-                     and s.start_ns - SLACK_NS <= command.time_ns <= s.end_ns + SLACK_NS),
-                    None)
+        span = next((s for s, words in redis_spans if _lines_up(s, words, command)
+                     and boxes.for_service(s.service) == who), None)
         at = command.time_ns
         lo, hi, trace = (span.start_ns, span.end_ns, span.trace_id) if span else (at, at, "")
         text = " ".join(command.words)
@@ -355,10 +359,8 @@ def wire_disagreements(view: WireView, spans: Sequence[SpanRecord], boxes: BoxMa
         if tuple(words[:2]) == tuple(held[:2]):
             continue  # held on the wire by inkproof itself: it reached the server later
         box = boxes.for_service(span.service)
-        seen = any(c.verb == words[0] and c.words[1:2] == words[1:2]
-                   and owners.get(c.client) == box
-                   and span.start_ns - SLACK_NS <= c.time_ns <= span.end_ns + SLACK_NS
-                   for c in commands)
+        seen = any(_lines_up(span, words, c) and c.words[1:2] == words[1:2]
+                   and owners.get(c.client) == box for c in commands)
         if seen:
             agreed += 1
         else:

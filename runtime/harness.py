@@ -42,6 +42,7 @@ from inkproof.runtime.system import (
     Wiring,
     check_system,
     describe_exception,
+    kept_thread_errors,
     raised_at,
     safe_url,
 )
@@ -145,9 +146,7 @@ class Session:
             self.redis = RedisBackend(self.backends.redis_url)
             self.database = DatabaseBackend(self.backends.db_url, workdir)
             self.clock = self._stack.enter_context(Clock(self.redis.real))
-            previous_hook = threading.excepthook
-            threading.excepthook = self._thread_failed
-            self._stack.callback(setattr, threading, "excepthook", previous_hook)
+            self._stack.enter_context(kept_thread_errors(self.thread_errors))
             self._stack.enter_context(self.observation)
             self._dispatch = _Dispatch()
             tls, self._verify = (None, True)
@@ -169,10 +168,6 @@ class Session:
 
     def __exit__(self, *_exc: object) -> None:
         self._stack.close()
-
-    def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is not None:
-            self.thread_errors.append(args.exc_value)
 
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None,

@@ -45,8 +45,15 @@ class HttpServer:
 
 def http_server(span: SpanRecord) -> HttpServer | None:
     """The request a server span answered, or None for any other span."""
-    if span.kind != "server":
-        return None
+    return _http_request(span) if span.kind == "server" else None
+
+
+def http_client(span: SpanRecord) -> HttpServer | None:
+    """The request a client span sent (one service calling another), or None."""
+    return _http_request(span) if span.kind == "client" else None
+
+
+def _http_request(span: SpanRecord) -> HttpServer | None:
     method = span.attribute(*HTTP_METHOD)
     if method is None:
         return None
@@ -55,15 +62,6 @@ def http_server(span: SpanRecord) -> HttpServer | None:
         path = "/" + path.split("://", 1)[1].partition("/")[2]
     return HttpServer(str(method).upper(), path.split("?")[0],
                       str(span.attribute(*HTTP_STATUS) or ""))
-
-
-def http_client(span: SpanRecord) -> HttpServer | None:
-    """The request a client span sent (one service calling another), or None."""
-    if span.kind != "client" or span.attribute(*HTTP_METHOD) is None:
-        return None
-    return http_server(SpanRecord(span.service, span.trace_id, span.span_id, span.parent_id,
-                                  span.name, "server", span.start_ns, span.end_ns,
-                                  span.attributes, span.error))
 
 
 def redis_words(span: SpanRecord) -> tuple[str, ...] | None:

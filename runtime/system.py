@@ -19,7 +19,8 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -324,6 +325,23 @@ class DatabaseBackend:
 def safe_url(url: str) -> str:
     """The URL without its password, for messages (the one masking rule: inkproof.redact)."""
     return mask_text(url)
+
+
+@contextmanager
+def kept_thread_errors(errors: list[BaseException]) -> Iterator[None]:
+    """While open, exceptions of helper threads (a paused reader, say) go into ``errors``
+    instead of being printed as a traceback: what they meant shows in a verdict."""
+    import threading
+
+    def keep(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            errors.append(args.exc_value)
+
+    previous, threading.excepthook = threading.excepthook, keep
+    try:
+        yield
+    finally:
+        threading.excepthook = previous
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.005) -> bool:

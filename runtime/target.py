@@ -40,7 +40,13 @@ from inkproof.runtime.process import StartedSystem
 from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
 from inkproof.runtime.semconv import is_poll
-from inkproof.runtime.system import BackendDied, ConnectionFailed, Timers, safe_url
+from inkproof.runtime.system import (
+    BackendDied,
+    ConnectionFailed,
+    Timers,
+    kept_thread_errors,
+    safe_url,
+)
 from inkproof.runtime.system_config import environment_secrets, load_system_config
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecord, WireRecorder
 
@@ -86,7 +92,6 @@ def flow_keys(flow: Flow) -> set[str]:
 class TargetSession:
     """``with TargetSession(options, flow) as session``: one target, one flow."""
 
-
     def __init__(self, options: TargetOptions, flow: Flow):
         self.options, self.flow = options, flow
         self.config = options.system or SystemSection()
@@ -102,7 +107,7 @@ class TargetSession:
         self.boxes = BoxMap(flow, dict(self.config.services))
         self.name = "target"
         self.thread_errors: list[BaseException] = []
-        self.deployments: dict[tuple[tuple[str, str], ...], Deployment] = {}
+        self._deployed_for: tuple[tuple[str, str], ...] = ()  # the overrides it runs with
         #: the traces' second opinion on the wire (the report's witness rows)
         self.witness = TraceWitness()
         self.no_traces = False  # set once a request's server span never arrived
@@ -122,10 +127,6 @@ class TargetSession:
                 text = text.replace("{" + name + "}", value)
         return text
 
-    def _thread_failed(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is not None:
-            self.thread_errors.append(args.exc_value)
-
     def _embedded_db(self) -> str | None:
         """A SQLite file of this session, for a started system without --db."""
         if self.config.command is None:
@@ -137,9 +138,7 @@ class TargetSession:
 
     def __enter__(self) -> TargetSession:
         try:
-            previous_hook = threading.excepthook
-            threading.excepthook = self._thread_failed  # a staged reader's failure is data
-            self._stack.callback(setattr, threading, "excepthook", previous_hook)
+            self._stack.enter_context(kept_thread_errors(self.thread_errors))
             self.receiver = self._stack.enter_context(OtlpReceiver(self.options.otlp))
             if (self.options.target or self.config.target) is None:
                 raise InkproofError("no target: give --target URL or `target:` in the "
@@ -156,7 +155,6 @@ class TargetSession:
                 if self.options.db_url is not None:
                     self._watch_transactions(self.options.db_url)
             self.deployment = self._deploy({})  # the one that runs now
-            self.deployments[()] = self.deployment
         except BaseException:
             self._stack.close()
             raise
@@ -176,7 +174,7 @@ class TargetSession:
         if not url.startswith(("http://", "https://")):
             raise InkproofError(f"--target {mask_text(url)}: expected an http:// or "
                                 "https:// URL")
-        started = None
+        started, trust = None, self._trust()
         if self.config.command:
             env = {key: self._fill(value, port, otlp)
                    for key, value in {**self.config.env, **overrides}.items()}
@@ -191,10 +189,10 @@ class TargetSession:
             log_dir = Path(self._stack.enter_context(_temporary_folder()))
             started = self._stack.enter_context(StartedSystem(
                 self._fill(self.config.command, port, otlp), workdir, {**defaults, **env},
-                ready, self.config.timeout, log_dir / "system.log", self._trust()))
+                ready, self.config.timeout, log_dir / "system.log", trust))
             self.name = f"started: {mask_text(self.config.command)}"
         http = self._stack.enter_context(httpx.Client(base_url=url, timeout=10,
-                                                      trust_env=False, verify=self._trust()))
+                                                      trust_env=False, verify=trust))
         deployment = Deployment(url, http, started)
         self._check_reachable(deployment)
         return deployment
@@ -318,12 +316,11 @@ class TargetSession:
                                f"{type(exc).__name__}") from None
 
     def ensure_alive(self, where: str) -> None:
-        for deployment in self.deployments.values():
-            started = deployment.started
-            if started is not None and started.process is not None and \
-                    started.process.poll() is not None:
-                raise TargetFailed(f"the system exited (code {started.process.returncode}) "
-                                   f"during {where}; its output ends:\n{started.tail()}")
+        started = self.started
+        if started is not None and started.process is not None and \
+                started.process.poll() is not None:
+            raise TargetFailed(f"the system exited (code {started.process.returncode}) "
+                               f"during {where}; its output ends:\n{started.tail()}")
 
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None,
@@ -333,9 +330,9 @@ class TargetSession:
         yield run
 
     def _deployment_for(self, strategy: str | None, timers: Timers | None) -> Deployment:
-        """The deployment that runs ``strategy`` with ``timers``: the first one, or one
-        started with the environment the system section gives for them (on demand, kept
-        for the session)."""
+        """The deployment that runs ``strategy`` with ``timers``: the running one, or one
+        started with the environment the system section gives for them (on demand; it
+        replaces the one running)."""
         overrides: dict[str, str] = {}
         declared = self.config.strategy.value if self.config.strategy else None
         if strategy is not None and strategy != declared:
@@ -358,16 +355,15 @@ class TargetSession:
                                    "the system reads it from")
             overrides[variable] = str(value)
         key = tuple(sorted(overrides.items()))
-        if key not in self.deployments:
+        if key != self._deployed_for:
             # One deployment at a time: two would share the queue's consumer group, and one
-            # deployment's worker would handle the other's events.
-            for old_key, old in list(self.deployments.items()):
-                if old.started is not None:
-                    old.started.stop()
-                    old.http.close()
-                    del self.deployments[old_key]
-            self.deployments[key] = self.deployment = self._deploy(overrides)
-        return self.deployments[key]
+            # deployment's worker would handle the other's events. (Only a started system
+            # gets here: the overrides above need a command.)
+            assert self.started is not None
+            self.started.stop()
+            self.deployment.http.close()
+            self.deployment, self._deployed_for = self._deploy(overrides), key
+        return self.deployment
 
 
 def _proxy_for(url: str) -> RedisProxy:
@@ -522,19 +518,14 @@ class TargetRun:
         self._quiet(deadline)
         return False
 
-    def _streams(self) -> set[str]:
-        wire = self.session.wire
-        if wire is None:
-            return set()
-        return wire.streams()
-
     def _drained(self, deadline: float) -> bool:
         harness = self.session.harness
         if harness is None:
             return True
         while True:
             busy = False
-            for stream in self._streams():
+            streams = self.session.wire.streams() if self.session.wire is not None else set()
+            for stream in streams:
                 try:
                     groups = harness.xinfo_groups(stream)
                 except Exception:  # the stream is gone: nothing pending on it
@@ -602,9 +593,7 @@ class TargetRun:
             taken = wire.take_until_now(self.session.harness)
             if taken is None:
                 raise TargetFailed("the server's MONITOR record did not catch up within 5 s")
-            commands = [replace(c, client=aliases.get(c.client, c.client)) for c in taken
-                        if not (c.verb == "ECHO" and any(w.startswith("inkproof-sync-")
-                                                         for w in c.words))]
+            commands = [replace(c, client=aliases.get(c.client, c.client)) for c in taken]
             view = WireView(commands, dict(wire.names), self.replay,
                             self._acknowledged(commands), dict(self.session.facts))
         exchanges, self.exchanges = self.exchanges, []
