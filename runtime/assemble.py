@@ -9,7 +9,9 @@ on hand-written records:
 - Redis: the server's record (MONITOR) when there is one — every argument, every client —
   attributed to boxes by connection name, by the spans the commands line up with, or to
   the flow's only Redis client; otherwise the client spans, as far as they tell.
-- SQL: client spans, statements grouped into transactions (BEGIN … COMMIT).
+- SQL: the database's wire when inkproof stands between the system and PostgreSQL
+  (:mod:`~inkproof.runtime.pgwire`), else client spans; statements grouped into
+  transactions (BEGIN … COMMIT).
 - Queues: XADD and XACK on the wire (the fields of an acknowledged message read back from
   the stream), or messaging spans by their conventions (Kafka, RabbitMQ, NATS, …).
 
@@ -28,6 +30,7 @@ from inkproof.model import Component, Flow
 from inkproof.runtime.events import UNATTRIBUTED, Event
 from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIELDS
 from inkproof.runtime.otlp import SpanRecord
+from inkproof.runtime.pgwire import SqlStatement
 from inkproof.runtime.semconv import (
     DB_OPERATION,
     POLLS,
@@ -90,9 +93,9 @@ class BoxMap:
         fitting |= {self.components[word] for word in words if word in self.components}
         return fitting.pop() if len(fitting) == 1 else None
 
-    def redis_clients(self) -> set[str]:
-        """Boxes the flow draws talking to the cache or the queue (as the side that acts)."""
-        stores = {self.components.get(Component.CACHE), self.components.get(Component.QUEUE)}
+    def clients_of(self, *kinds: Component) -> set[str]:
+        """Boxes the flow draws talking to a store of these kinds (as the side that acts)."""
+        stores = {self.components.get(kind) for kind in kinds}
         stores.discard(None)
         clients = {a.source for a in self.flow.arrows if a.target in stores}
         clients |= {a.target for a in self.flow.arrows if a.source in stores}
@@ -174,6 +177,9 @@ def service_call_events(spans: Sequence[SpanRecord],
 
 # ---- SQL ---------------------------------------------------------------------------------
 
+#: Statements that change rows: outside BEGIN … COMMIT in the traces, their commit is unseen.
+WRITE_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE"})
+
 def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
                answered_ok: set[str]) -> list[tuple[int, int, Event]]:
     """Statements grouped per service and trace into transactions; a SELECT's rows as a
@@ -187,9 +193,13 @@ def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
     def transaction(statements: list[tuple[SpanRecord, str]]) -> tuple[int, int, Event]:
         first, last = statements[0][0], statements[-1][0]
         kinds = tuple(kind for _span, kind in statements)
+        evidence = "; ".join(kinds)
+        if kinds[0] in WRITE_STATEMENTS and len(kinds) == 1:
+            evidence += (" (no BEGIN or COMMIT traced around it: drivers do not trace "
+                         "commit(); the database's wire shows it when inkproof starts the "
+                         "service with --db PostgreSQL)")
         event = Event(0, _box_of_span(boxes, first), database, "sql", kinds,
-                      float(first.start_ns), float(last.end_ns), "; ".join(kinds),
-                      first.trace_id)
+                      float(first.start_ns), float(last.end_ns), evidence, first.trace_id)
         # the interaction is complete when its last statement (the COMMIT) ended
         return last.start_ns, last.end_ns, event
 
@@ -232,6 +242,103 @@ def sql_events(spans: Sequence[SpanRecord], boxes: BoxMap,
     return found
 
 
+def _sql_span_of(statement: SqlStatement,
+                 spans: Sequence[tuple[SpanRecord, str]]) -> SpanRecord | None:
+    """The client span of a statement on the database's wire: the same kind, the wire's
+    send and completion inside the span."""
+    kind = statement.kind.removeprefix("FAILED-")
+    return next((span for span, span_kind in spans
+                 if span_kind.removeprefix("FAILED-") == kind
+                 and span.start_ns - SLACK_NS <= statement.sent_ns
+                 and statement.done_ns <= span.end_ns + SLACK_NS), None)
+
+
+def _sql_spans(spans: Sequence[SpanRecord]) -> list[tuple[SpanRecord, str]]:
+    return [(span, kind) for span in spans if (kind := sql_kind(span)) is not None]
+
+
+def _sql_owners(statements: Sequence[SqlStatement], sql_spans: Sequence[tuple[SpanRecord, str]],
+                boxes: BoxMap) -> dict[str, str]:
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for statement in statements:
+        span = _sql_span_of(statement, sql_spans)
+        if span is not None:
+            votes[statement.connection][span.service] += 1
+    names = {s.connection: s.application for s in statements if s.application}
+    return _owners({s.connection for s in statements}, names, votes, boxes,
+                   boxes.clients_of(Component.DATABASE))
+
+
+def sql_disagreements(statements: Sequence[SqlStatement], spans: Sequence[SpanRecord],
+                      boxes: BoxMap) -> tuple[list[str], int]:
+    """The traces as a second opinion on the database's wire: each SQL client span must
+    match a statement of its kind, from the same box, inside the span's time. Returns
+    (what the wire has no record of, spans agreed)."""
+    sql_spans = _sql_spans(spans)
+    owners = _sql_owners(statements, sql_spans, boxes)
+    missing, agreed = [], 0
+    for span, kind in sql_spans:
+        box = boxes.for_service(span.service)
+        seen = any(_sql_span_of(s, [(span, kind)]) is span and owners.get(s.connection) == box
+                   for s in statements)
+        if seen:
+            agreed += 1
+        else:
+            missing.append(f"{span.service}: OpenTelemetry saw {kind} but the database's "
+                           "wire has no such statement from it")
+    return missing, agreed
+
+
+def sql_wire_events(statements: Sequence[SqlStatement], spans: Sequence[SpanRecord],
+                    boxes: BoxMap) -> list[tuple[int, int, Event]]:
+    """Transactions as the database's wire shows them (every BEGIN and COMMIT a driver
+    sends, traced or not), each connection's statements grouped BEGIN … COMMIT/ROLLBACK;
+    a SELECT's rows from the server's own tag. Connections belong to boxes by their
+    application_name, by the SQL spans they line up with, or to the flow's only database
+    client; a span that lines up lends its trace."""
+    database = boxes.component(Component.DATABASE)
+    sql_spans = _sql_spans(spans)
+    owners = _sql_owners(statements, sql_spans, boxes)
+    found: list[tuple[int, int, Event]] = []
+
+    def transaction(group: list[SqlStatement]) -> list[tuple[int, int, Event]]:
+        """The group as one event, then the rows its SELECTs returned: an answer of the
+        transaction, complete when its last statement is."""
+        first, last = group[0], group[-1]
+        who = owners.get(first.connection, f"{UNATTRIBUTED} {first.connection}")
+        traced = [span for s in group if (span := _sql_span_of(s, sql_spans)) is not None]
+        kinds = tuple(s.kind for s in group)
+        timed = [(last.sent_ns, last.done_ns, Event(
+            0, who, database, "sql", kinds, float(first.sent_ns), float(last.done_ns),
+            "; ".join(kinds) + " (on the database's wire)",
+            traced[0].trace_id if traced else ""))]
+        for statement in group:
+            if statement.rows is None:
+                continue
+            span = _sql_span_of(statement, sql_spans)
+            timed.append((last.done_ns, last.done_ns, Event(
+                0, database, who, "sql_result", (str(statement.rows),),
+                float(statement.sent_ns), float(last.done_ns),
+                f"{statement.rows} row(s): the server's tag {statement.tag}",
+                span.trace_id if span else "")))
+        return timed
+
+    open_tx: dict[str, list[SqlStatement]] = {}
+    for statement in sorted(statements, key=lambda s: s.sent_ns):
+        kind, connection = statement.kind, statement.connection
+        if connection in open_tx:
+            open_tx[connection].append(statement)
+            if kind.removeprefix("FAILED-") in ("COMMIT", "ROLLBACK"):
+                found += transaction(open_tx.pop(connection))
+        elif kind == "BEGIN":
+            open_tx[connection] = [statement]
+        else:
+            found += transaction([statement])
+    for group in open_tx.values():
+        found += transaction(group)
+    return found
+
+
 # ---- Redis and its streams ---------------------------------------------------------------
 
 def _redis_spans(spans: Sequence[SpanRecord]) -> list[tuple[SpanRecord, tuple[str, ...]]]:
@@ -256,9 +363,17 @@ def attribute_connections(commands: Sequence[WireCommand], names: Mapping[str, s
         for span, words in redis_spans:
             if _lines_up(span, words, command):
                 votes[command.client][span.service] += 1
-    only = boxes.redis_clients()
+    return _owners({c.client for c in commands}, names, votes, boxes,
+                   boxes.clients_of(Component.CACHE, Component.QUEUE))
+
+
+def _owners(addresses: set[str], names: Mapping[str, str],
+            votes: Mapping[str, Counter[str]], boxes: BoxMap,
+            only: set[str]) -> dict[str, str]:
+    """Each connection's box: by the name it gave, by the service whose spans its traffic
+    lined up with most, or the one box the flow draws as a client of that store."""
     found: dict[str, str] = {}
-    for address in {c.client for c in commands}:
+    for address in addresses:
         name = names.get(address, "")
         box = boxes.for_service(name) if name else None
         if box is None and votes.get(address):
@@ -430,12 +545,19 @@ def _widened(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
 
 
 def assemble(flow: Flow, boxes: BoxMap, exchanges: Sequence[Exchange],
-             spans: Sequence[SpanRecord], wire: WireView | None) -> list[Event]:
-    """Every event of one run, in the order of their windows' starts."""
+             spans: Sequence[SpanRecord], wire: WireView | None,
+             sql: Sequence[SqlStatement] | None = None) -> list[Event]:
+    """Every event of one run, in the order of their windows' starts. ``sql`` is the
+    database's wire, when inkproof stands between the system and PostgreSQL: it replaces
+    the SQL spans, which miss what drivers do untraced (BEGIN, ``commit()``)."""
     spans = _widened(spans)
-    answered_ok = {e.trace_id for e in exchanges if 200 <= e.status < 300}
     # the worker's handling joins the writer's trace: its SELECTs count as answered too
-    timed = http_events(exchanges, spans, boxes) + sql_events(spans, boxes, answered_ok)
+    answered_ok = {e.trace_id for e in exchanges if 200 <= e.status < 300}
+    timed = http_events(exchanges, spans, boxes)
+    if sql is not None:
+        timed += sql_wire_events(sql, spans, boxes)
+    else:
+        timed += sql_events(spans, boxes, answered_ok)
     timed += service_call_events(spans, boxes)
     if wire is not None:
         timed += wire_events(wire, spans, boxes)

@@ -61,8 +61,8 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
                  for scenario, e in report.undocumented]
         rows += [("legend", "order", "", _status_text(Status.OUT_OF_ORDER, False), scenario,
                   problem) for scenario, problem in report.legend]
-        rows += [("witness", "MONITOR", "", _status_text(Status.DISAGREES, False), "", problem)
-                 for problem in report.witness]
+        rows += [("witness", "second opinion", "", _status_text(Status.DISAGREES, False), "",
+                  problem) for problem in report.witness]
         for kind, name, label, status, where, evidence in rows:
             # Masked before rich wraps a long line, which could split a password.
             grid.add_row(Text(kind), Text(name), Text(mask_text(label)), status, Text(where),
@@ -102,7 +102,7 @@ def summary(report: FlowReport) -> str:
     if report.witness:
         parts.append(f"{len(report.witness)} witness disagreement(s)")
     elif report.witnessed:
-        parts.append(f"MONITOR agreed on {report.witnessed} commands")
+        parts.append(f"two witnesses agreed on {report.witnessed} commands")
     verdict = ("STOPPED" if report.stopped else "VERIFIED" if report.ok
                else "NOTHING CLAIMED" if not report.claims_something else "DRIFT")
     return f"{verdict}: {report.flow}: " + "; ".join(parts) + f" ({report.seconds:.2f} s)"
@@ -155,7 +155,7 @@ def to_junit(reports: Sequence[FlowReport]) -> bytes:
         cases += [("undocumented", f"{e.source}->{e.target} {e.kind}", "failed",
                    f"no arrow draws this: {e.evidence} [{s}]") for s, e in report.undocumented]
         cases += [("legend", f"order in {s}", "failed", p) for s, p in report.legend]
-        cases += [("witness", "MONITOR", "failed", p) for p in report.witness]
+        cases += [("witness", "second opinion", "failed", p) for p in report.witness]
         outcomes = [outcome for _, _, outcome, _ in cases]
         suite = ET.SubElement(suites, "testsuite", name=report.flow, tests=str(len(cases)),
                               failures=str(outcomes.count("failed")),

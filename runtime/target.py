@@ -32,10 +32,18 @@ import httpx
 from inkproof.errors import InkproofError
 from inkproof.model import Flow, Step, SystemSection
 from inkproof.redact import mask_text
-from inkproof.runtime.assemble import BoxMap, Exchange, WireView, assemble, wire_disagreements
+from inkproof.runtime.assemble import (
+    BoxMap,
+    Exchange,
+    WireView,
+    assemble,
+    sql_disagreements,
+    wire_disagreements,
+)
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
+from inkproof.runtime.pgwire import PostgresProxy
 from inkproof.runtime.process import StartedSystem
 from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
@@ -101,6 +109,7 @@ class TargetSession:
         self._sqlite: str | None = None
         self.harness: Any = None
         self.proxy: RedisProxy | None = None  # between a started system and its Redis
+        self.pg_proxy: PostgresProxy | None = None  # ... and its PostgreSQL
         #: what the proxy's taps learnt as commands went out, by the command's words
         self.facts: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
         self.clock = TargetClock(self.config.eventually)
@@ -117,8 +126,9 @@ class TargetSession:
     def _fill(self, text: str, port: int, otlp: str) -> str:
         # a system inkproof starts reaches Redis through the proxy (races on the wire)
         redis_url = self.proxy.url if self.proxy is not None else self.options.redis_url
+        db_url = self.pg_proxy.url if self.pg_proxy is not None else self.options.db_url
         values = {"port": str(port), "otlp": otlp, "redis": redis_url,
-                  "db": self.options.db_url or self._embedded_db(), "python": sys.executable}
+                  "db": db_url or self._embedded_db(), "python": sys.executable}
         for name, value in values.items():
             if "{" + name + "}" in text:
                 if value is None:
@@ -154,6 +164,9 @@ class TargetSession:
                     self.wire = self.proxy.record = WireRecord()  # is the wire witness
                 if self.options.db_url is not None:
                     self._watch_transactions(self.options.db_url)
+            db_url = self.options.db_url
+            if self.config.command and db_url is not None and _is_postgres(db_url):
+                self.pg_proxy = self._stack.enter_context(PostgresProxy(db_url))
             self.deployment = self._deploy({})  # the one that runs now
         except BaseException:
             self._stack.close()
@@ -242,6 +255,27 @@ class TargetSession:
                 self.facts[words] = ((OPEN_WRITE_TRANSACTIONS, str(row[0] if row else 0)),)
 
         self.proxy.tap(lambda words: bool(words) and words[0] in ("XADD", "PUBLISH"), look)
+
+    def read_truth(self, item_id: int) -> Mapping[str, object] | None:
+        """Item ``item_id`` as the database holds it, by the system section's ``truth``
+        query, in a read-only transaction of inkproof's own connection (not through the
+        proxy: it is never the system's traffic)."""
+        query = self.config.truth
+        assert query is not None
+        db_url = self.options.db_url or self._sqlite
+        if db_url is None:
+            raise NotExercised("the truth query needs the database: give --db URL")
+        try:
+            if _is_postgres(db_url):
+                columns, row = _read_postgres(db_url, query, item_id)
+            else:
+                columns, row = _read_sqlite(db_url, query, item_id)
+        except Exception as exc:  # the driver's own errors, of either database
+            raise InkproofError(f"the system section's truth query failed on "
+                                f"{safe_url(db_url)}: {type(exc).__name__}: "
+                                f"{mask_text(str(exc).strip())}") from None
+        return None if row is None else {name: _json_value(value)
+                                          for name, value in zip(columns, row, strict=True)}
 
     def _embedded_redis(self) -> str:
         """fakeredis served over TCP on 127.0.0.1, for a system started without --redis."""
@@ -366,6 +400,43 @@ class TargetSession:
         return self.deployment
 
 
+def _read_postgres(url: str, query: str, item_id: int) -> tuple[list[str], Any]:
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=3) as connection:
+        connection.read_only = True
+        cursor = connection.execute(query.replace(":id", "%(id)s"), {"id": item_id})
+        row = cursor.fetchone()
+        connection.rollback()
+        return [column.name for column in cursor.description or ()], row
+
+
+def _read_sqlite(path: str, query: str, item_id: int) -> tuple[list[str], Any]:
+    import sqlite3
+    from contextlib import closing
+    from urllib.parse import quote
+
+    with closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5)) as db:
+        cursor = db.execute(query, {"id": item_id})
+        return [column[0] for column in cursor.description or ()], cursor.fetchone()
+
+
+def _json_value(value: object) -> object:
+    """A database value as the API's JSON would carry it (NUMERIC → number, dates → ISO
+    text), so that the two compare by value."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _is_postgres(url: str) -> bool:
+    return url.split("://", 1)[0] in ("postgres", "postgresql")
+
+
 def _proxy_for(url: str) -> RedisProxy:
     from urllib.parse import urlsplit
 
@@ -449,6 +520,8 @@ class TargetRun:
         run starts from a known state (reads miss first)."""
         self._settle()
         self.session.receiver.take()
+        if self.session.pg_proxy is not None:
+            self.session.pg_proxy.record.take()
         self.began_ns = time.time_ns()
         harness = self.session.harness
         if harness is not None:
@@ -602,7 +675,14 @@ class TargetRun:
             missing, agreed = wire_disagreements(view, spans, self.session.boxes, held)
             self.session.witness.disagreements.extend(missing)
             self.session.witness.checked += agreed
-        return assemble(self.session.flow, self.session.boxes, exchanges, spans, view)
+        statements = None
+        if self.session.pg_proxy is not None:
+            statements = self.session.pg_proxy.record.take()
+            missing, agreed = sql_disagreements(statements, spans, self.session.boxes)
+            self.session.witness.disagreements.extend(missing)
+            self.session.witness.checked += agreed
+        return assemble(self.session.flow, self.session.boxes, exchanges, spans, view,
+                        statements)
 
     def _acknowledged(self, commands: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
         found: dict[tuple[str, str], dict[str, str]] = {}
@@ -652,9 +732,13 @@ class TargetRun:
                                         if k not in ("traceparent", "tracestate"))
 
     def truth(self, item_id: int) -> Mapping[str, object] | None:
-        """The committed value, as the API answered the run's last write."""
+        """The committed value: the row the system section's ``truth`` query reads from
+        the database, else what the API answered the run's last write."""
+        if self.session.config.truth is not None:
+            return self.session.read_truth(item_id)
         if self.written is None:
-            raise NotExercised("no write of this run answered with the committed value")
+            raise NotExercised("no write of this run answered with the committed value "
+                               "(a `truth` query in the system section reads the database)")
         return self.written
 
     def hold_fill(self) -> tuple[threading.Event, threading.Event]:

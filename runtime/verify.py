@@ -87,7 +87,9 @@ class FlowReport:
     claims: tuple[ClaimRow, ...]
     undocumented: tuple[tuple[str, Event], ...]  # (scenario, event)
     legend: tuple[tuple[str, str], ...]  # (scenario, problem)
-    witness: tuple[str, ...] = ()  # MONITOR disagreements
+    #: where two witnesses of the same traffic disagree (MONITOR and the in-process
+    #: record; a target's traces and the wire of Redis or PostgreSQL)
+    witness: tuple[str, ...] = ()
     witnessed: int = 0  # commands both witnesses agreed on
     scenarios: tuple[ScenarioResult, ...] = field(default=(), repr=False)
     seconds: float = 0.0
