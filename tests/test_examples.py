@@ -24,6 +24,7 @@ from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGINNER = ROOT / "spec/flows/redis-cache-invalidation-beginner.yaml"
+SENIOR = ROOT / "spec/flows/redis-cache-invalidation.yaml"
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,11 @@ def _require(example: Example) -> None:
         pytest.skip(message)
 
 
-def _verify(config: Path, redis_url: str, db_url: str, tmp_path: Path
+def _verify(config: Path, redis_url: str, db_url: str, tmp_path: Path, spec: Path = BEGINNER
             ) -> tuple[subprocess.CompletedProcess[str], dict]:
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "inkproof", "verify", str(BEGINNER), "--config", str(config),
+        [sys.executable, "-m", "inkproof", "verify", str(spec), "--config", str(config),
          "--redis", redis_url, "--db", db_url, "--otlp", "127.0.0.1:0", "--json", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert report.exists(), result.stdout + result.stderr
@@ -120,9 +121,9 @@ FLASK_MUTANTS = {
                          {"cache-fill": "missing", "ttl-on-fill": "violated",
                           "stale-read-window": "violated"}),
     "publish-before-commit": (
-        "api.py", '                cur.execute("COMMIT")\n',
-        '                cache.xadd(STREAM, {"entity_id": str(item_id), "key": '
-        'cache_key(item_id)})\n                cur.execute("COMMIT")\n',
+        "api.py", '            conn.commit()\n',
+        '            cache.xadd(STREAM, {"entity_id": str(item_id), "key": '
+        'cache_key(item_id)})\n            conn.commit()\n',
         {"publish-after-commit": "violated"}),
 }
 
@@ -227,3 +228,41 @@ def test_without_traces_unattributable_commands_are_said_so_per_arrow(
     assert rows["cache-get"]["status"] == "missing"
     assert "seen from a connection no box could be tied to" in rows["cache-get"]["evidence"]
     assert "CLIENT SETNAME" in rows["cache-get"]["evidence"]
+
+
+def _with_truth(example: Example, tmp_path: Path, query: str) -> Path:
+    config = tmp_path / "inkproof.toml"
+    text = (example.path / "inkproof.toml").read_text()
+    line = next(line for line in text.splitlines() if line.startswith("truth = "))
+    config.write_text(text.replace(line, f"truth = {json.dumps(query)}")
+                      .replace('command = "', f'cwd = "{example.path}"\ncommand = "', 1))
+    return config
+
+
+def test_reads_are_compared_with_the_database_row(redis_url: str, postgres_url: str,
+                                                 tmp_path: Path) -> None:
+    """The system section's truth query is the source of truth: a query that reads a
+    version the API never served (the row's version + 1) makes the reads drift, with both
+    values named; a query the database refuses is a harness fault (exit 2), told in one
+    line, not a traceback."""
+    _require(FLASK)
+    config = _with_truth(FLASK, tmp_path, "SELECT id, name, version + 1 AS version "
+                                          "FROM items WHERE id = :id")
+    # the senior flow claims eventual consistency: reads after the worker ran
+    result, report = _verify(config, redis_url, postgres_url, tmp_path, SENIOR)
+    assert result.returncode == 1, result.stdout + result.stderr
+    claim = next(row for row in report["claims"]
+                 if row["property"] == "eventual-consistency")
+    assert claim["status"] == "violated", claim
+    told = " ".join(claim["evidence"])
+    assert 'the read returned {"id":42,"name":"Widget v2","version":3} but the source of ' \
+           'truth holds {"id":42,"name":"Widget v2","version":4}' in told, told
+
+    config = _with_truth(FLASK, tmp_path, "SELECT id, nope FROM items WHERE id = :id")
+    failed = subprocess.run(
+        [sys.executable, "-m", "inkproof", "verify", str(BEGINNER), "--config", str(config),
+         "--redis", redis_url, "--db", postgres_url, "--otlp", "127.0.0.1:0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert "truth query failed" in failed.stderr and "nope" in failed.stderr
+    assert "Traceback" not in failed.stdout + failed.stderr

@@ -1,7 +1,7 @@
 """Items API: cache-aside reads from Redis in front of PostgreSQL.
 
 GET  /item/<id>  Redis GET cache:key:<id>; on a miss read the row and fill the cache.
-PUT  /item/<id>  update the row in one explicit transaction, then publish an
+PUT  /item/<id>  update the row in one transaction (DB-API style: commit()), then publish an
                  invalidation on the Redis stream ``invalidations`` (the worker deletes
                  the cache key).
 GET  /healthz    readiness; not traced.
@@ -42,9 +42,10 @@ def cache_key(item_id: int) -> str:
 
 
 def connect() -> psycopg.Connection:
-    # Autocommit: transactions are explicit BEGIN/COMMIT statements, so they show up
-    # as spans of their own in the traces.
-    return psycopg.connect(DATABASE_URL, autocommit=True)
+    # psycopg opens a transaction before the first statement; `with` closes the
+    # connection and commits what is still open (PUT commits explicitly, before it
+    # publishes).
+    return psycopg.connect(DATABASE_URL)
 
 
 def row_json(row: tuple) -> str:
@@ -126,21 +127,16 @@ def create_app() -> Flask:
         name = payload.get("name") if isinstance(payload, dict) else None
         if not isinstance(name, str) or not name.strip():
             return jsonify(error='body must be JSON {"name": "<non-empty string>"}'), 400
-        with connect() as conn, conn.cursor() as cur:
-            cur.execute("BEGIN")
-            try:
-                cur.execute("UPDATE items SET name = %s, version = version + 1 WHERE id = %s",
-                            (name, item_id))
-                if cur.rowcount == 0:
-                    cur.execute("ROLLBACK")
-                    return jsonify(error="not found", id=item_id), 404
-                cur.execute("SELECT id, name, version FROM items WHERE id = %s", (item_id,))
-                row = cur.fetchone()
-                cur.execute("COMMIT")
-            except Exception:
-                if not conn.closed:
-                    cur.execute("ROLLBACK")
-                raise
+        with connect() as conn:
+            cur = conn.execute(
+                "UPDATE items SET name = %s, version = version + 1 WHERE id = %s",
+                (name, item_id))
+            if cur.rowcount == 0:
+                conn.rollback()
+                return jsonify(error="not found", id=item_id), 404
+            row = conn.execute("SELECT id, name, version FROM items WHERE id = %s",
+                               (item_id,)).fetchone()
+            conn.commit()
         # Only after the commit: tell the workers to drop the cached copy. The trace
         # context travels in the message so the worker's span joins this trace.
         fields = {"entity_id": str(item_id), "key": cache_key(item_id)}
