@@ -486,6 +486,13 @@ class Scenario(Node):
 # ---- the flow ----------------------------------------------------------------------------
 
 
+def _truth_query(text: str) -> str:
+    if not re.match(r"(?is)\s*SELECT\b.*:id\b", text):
+        raise ValueError("expected a SELECT that names the item's id as :id, e.g. "
+                         "SELECT id, name FROM items WHERE id = :id")
+    return text
+
+
 class SystemSection(Node):
     """How to reach the running system a flow is verified against, and how to start it.
 
@@ -524,6 +531,11 @@ class SystemSection(Node):
                                     Annotated[str, Field(max_length=2000)]]] = Field(
         default_factory=dict, description="Strategy → the environment (added to env) of a "
                                           "deployment that runs it, started on demand.")
+    truth: Annotated[str, AfterValidator(_truth_query)] | None = Field(
+        None, max_length=2000, description="A SELECT that reads item :id from the database "
+                              "(--db, or the embedded SQLite), its columns named as the API's "
+                              "JSON names them (AS): values are compared with it, the source "
+                              "of truth, not with what the write answered. Run read-only.")
     timers: dict[Literal["ttl", "redelivery_idle_ms"],
                  Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=dict, description="Which environment variable sets the cache TTL "

@@ -47,7 +47,8 @@ def load_system_config(spec: Path, flow: Flow, explicit: Path | None = None
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             line = _line_of(path, [str(p) for p in first["loc"]])
-            raise InkproofError(f"{path}:{line}: [system] {where}: {first['msg']}") from None
+            raise InkproofError(f"{path}:{line}: [system] {where}: "
+                                f"{first['msg'].removeprefix('Value error, ')}") from None
     return None, Path.cwd()
 
 

@@ -3,6 +3,8 @@ strategies delete-on-write, write-through refresh and key versioning."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from inkproof.model import Property
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.harness import NotExercised
@@ -78,7 +80,19 @@ def _ordered_by_windows(probe: Probe, publish: Event, commits: list[Event]) -> N
 Json = dict[str, object]
 
 
-def _write_then_watch(probe: Probe) -> tuple[Json, Json, Json, Json, list[Event]]:
+@dataclass(frozen=True)
+class WriteWatch:
+    """A read before a write, the write, a read before the worker ran, and one after."""
+
+    before: Json
+    written: Json
+    during: Json
+    after: Json
+    truth: Json | None  # the source of truth once the worker ran (the database's row)
+    events: list[Event]
+
+
+def _write_then_watch(probe: Probe) -> WriteWatch:
     """Fill, write, read before the worker ran, let it run, read again."""
     with probe.run() as run:
         before = probe.get(run)
@@ -87,40 +101,55 @@ def _write_then_watch(probe: Probe) -> tuple[Json, Json, Json, Json, list[Event]
         during = probe.get(run)
         run.drain()
         after = probe.get(run)
+        truth = run.truth(probe.item_id)
         events = run.take()
-    return before, written, during, after, events
+    return WriteWatch(before, written, during, after, dict(truth) if truth else None, events)
 
 
 @check(Property.ASYNC_INVALIDATION)
 def async_invalidation(probe: Probe) -> None:
     """The write answers before the worker invalidates; the worker does it afterwards."""
-    _before, written, _during, after, events = _write_then_watch(probe)
-    responses = of_kind(events, "response")
-    work = [e for e in events if e.source == _worker_box(probe)]
+    watch = _write_then_watch(probe)
+    responses = of_kind(watch.events, "response")
+    work = [e for e in watch.events if e.source == _worker_box(probe)]
     probe.require(bool(work), "the worker did nothing after the write")
     probe.require(follows(work[0], responses[0]),
                   "the write waited for the worker (invalidation is not asynchronous)")
-    probe.require(after == written, f"after the worker ran, the read returned {show(after)}")
+    _agrees_with_truth(probe, watch)
     probe.note(f"write answered at #{responses[0].index}, worker acted from "
                f"#{work[0].index}: {work[0].evidence[:60]}")
+
+
+def _agrees_with_truth(probe: Probe, watch: WriteWatch) -> None:
+    """The read after the worker ran returns what the write committed and what the
+    source of truth holds (both named when they differ)."""
+    probe.require(watch.after == watch.written,
+                  f"after the worker ran, the read still returned {show(watch.after)}, not "
+                  f"the committed {show(watch.written)}")
+    probe.require(watch.after == watch.truth,
+                  f"after the worker ran, the read returned {show(watch.after)} but the "
+                  f"source of truth holds {show(watch.truth)}")
 
 
 @check(Property.EVENTUAL_CONSISTENCY)
 def eventual_consistency(probe: Probe) -> None:
     """After a committed write the cache may serve the old value for a while, but once
-    the invalidation has been handled, reads return the committed value."""
-    before, written, during, after, events = _write_then_watch(probe)
-    window = "open (the old value was served)" if during == before else "closed already"
-    probe.note(f"read between commit and worker: {show(during)}; window {window}")
-    probe.require(after == written, f"after the worker ran, the read still returned {show(after)}, "
-                                    f"not the committed {show(written)}")
-    writer = next((e.trace for e in of_kind(events, "request") if e.tokens[0] != "GET"), "")
-    joined = [e for e in events if e.source == _worker_box(probe) and e.kind == "redis"]
+    the invalidation has been handled, reads return the committed value — the one the
+    source of truth holds."""
+    watch = _write_then_watch(probe)
+    window = "open (the old value was served)" if watch.during == watch.before else \
+        "closed already"
+    probe.note(f"read between commit and worker: {show(watch.during)}; window {window}")
+    _agrees_with_truth(probe, watch)
+    writer = next((e.trace for e in of_kind(watch.events, "request") if e.tokens[0] != "GET"),
+                  "")
+    joined = [e for e in watch.events if e.source == _worker_box(probe) and e.kind == "redis"]
     probe.require(bool(joined), "the worker issued no cache command")
     probe.require(all(e.trace == writer for e in joined),
                   "the worker's invalidation is not in the trace of the write that caused it")
     probe.note(f"closed by {joined[0].evidence[:60]} in the writer's trace; next read "
-               f"returned version {after.get('version', after)}")
+               f"returned version {watch.after.get('version', watch.after)}, as the source "
+               "of truth holds")
 
 
 @check(Property.DELETE_ON_WRITE)
