@@ -21,6 +21,7 @@ UNATTRIBUTED = "unattributed Redis client"
 
 #: Facts another witness attaches to an event (``Event.facts``), named once.
 OPEN_WRITE_TRANSACTIONS = "open-write-transactions"  # PostgreSQL, as an XADD was sent
+MESSAGE_VALUE = "message-value"  # one value of a consumed message's fields (one pair each)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class Event:
 
     def fact(self, name: str) -> str | None:
         return next((value for key, value in self.facts if key == name), None)
+
+    def facts_named(self, name: str) -> tuple[str, ...]:
+        return tuple(value for key, value in self.facts if key == name)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

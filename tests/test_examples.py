@@ -159,6 +159,42 @@ def test_mutants_are_named_as_drift(example: str, mutant: str, redis_url: str,
         assert statuses[what] == status, result.stdout
 
 
+#: The worker acknowledges before it applies: only the senior flow claims an idempotent,
+#: at-least-once consumer. The wire's order names it (XACK, then DEL).
+ACK_BEFORE_APPLY = {
+    "flask": ("worker.py", "        key = fields.get(\"key\")\n",
+              "        r.xack(STREAM, GROUP, message_id)  # mutant: acknowledged first\n"
+              "        key = fields.get(\"key\")\n"),
+    "node": ("worker.js", "        const key = fields.key;\n",
+             "        await redis.xack(STREAM, GROUP, messageId); // mutant: acknowledged first\n"
+             "        const key = fields.key;\n"),
+}
+
+
+@pytest.mark.parametrize("mutated", [False, True], ids=["as-written", "ack-before-apply"])
+@pytest.mark.parametrize("example", sorted(ACK_BEFORE_APPLY))
+def test_a_worker_that_acknowledges_before_applying_is_named(
+        example: str, mutated: bool, redis_url: str, postgres_url: str,
+        tmp_path: Path) -> None:
+    """As written, each worker is an idempotent consumer that applies before it
+    acknowledges (the replayed event changes neither the keys nor the database's row);
+    with the XACK moved first, the wire's order names the lost-on-crash window."""
+    _require(EXAMPLES[example])
+    config = (_mutant(EXAMPLES[example], tmp_path, *ACK_BEFORE_APPLY[example]) if mutated
+              else EXAMPLES[example].path / "inkproof.toml")
+    result, report = _verify(config, redis_url, postgres_url, tmp_path, SENIOR)
+    claim = next(row for row in report["claims"] if row["property"] == "idempotent-consumer")
+    told = " ".join(claim["evidence"])
+    if not mutated:
+        assert claim["status"] == "proven", result.stdout
+        assert "applied before acknowledged, on the wire" in told
+        assert "the database's row compared" in told
+        return
+    assert claim["status"] == "violated", result.stdout
+    assert "acknowledged before applied" in told and "cache:key:42" in told, claim
+    assert result.returncode == 1
+
+
 def test_an_already_running_service_is_verified_by_url(redis_url: str, postgres_url: str,
                                                        tmp_path: Path) -> None:
     """The Node.js service started as its README says (run.sh), then one `verify --target`:

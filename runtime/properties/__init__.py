@@ -22,6 +22,7 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
 from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers, describe_exception, raised_at
+from inkproof.runtime.topology import components_of
 
 PROVEN, VIOLATED, NOT_EXERCISED = Status.PROVEN, Status.VIOLATED, Status.NOT_EXERCISED
 
@@ -148,6 +149,11 @@ def parsed(value: str | None) -> Any:
         return None if value is None else json.loads(value)
     except ValueError:
         return value
+
+
+def worker_box(probe: Probe) -> str:
+    """The box that consumes the flow's events (its ``worker`` component)."""
+    return components_of(probe.flow).get("worker", "worker")
 
 
 # The checks register themselves on import.

@@ -7,9 +7,18 @@ import threading
 from typing import Any
 
 from inkproof.model import Property
+from inkproof.runtime.events import MESSAGE_VALUE, Event
 from inkproof.runtime.harness import NotExercised, Run
 from inkproof.runtime.matching import canonical_redis
-from inkproof.runtime.properties import Probe, Violated, check, of_kind, parsed, show
+from inkproof.runtime.properties import (
+    Probe,
+    Violated,
+    check,
+    of_kind,
+    parsed,
+    show,
+    worker_box,
+)
 
 
 def _fill_key(probe: Probe, run: Run) -> str:
@@ -115,20 +124,58 @@ def _idempotent_by_replay(probe: Probe) -> None:
         probe.get(run)
         probe.put(run)
         run.drain()
-        consumed = of_kind(run.take(), "consume")
+        handled = run.take()
+        consumed = of_kind(handled, "consume")
         probe.require(bool(consumed), "no event was consumed after the write")
-        first = dict(run.snapshot())
+        _applied_before_acknowledged(probe, handled)
+        first, first_row = dict(run.snapshot()), _truth_or_none(probe, run)
         replayed = run.replay_delivery()
         run.drain()
         again = of_kind(run.take(), "consume")
-        second = dict(run.snapshot())
+        second, second_row = dict(run.snapshot()), _truth_or_none(probe, run)
     probe.note(f"replayed {replayed}")
     probe.require(bool(again), "the replayed event was never consumed")
-    probe.note(f"consumed again: {again[0].evidence[:70]}")
+    probe.note(f"consumed again: {_message(again[0])}")
     if first != second:
         raise Violated("handling the event again changed " + _changes(first, second))
+    if first_row != second_row:
+        raise Violated(f"handling the event again changed the source of truth: "
+                       f"{show(first_row)} → {show(second_row)}")
+    rows = " and the database's row" if first_row is not None else ""
     probe.note(f"state after the second handling equals the state after the first "
-               f"({len(first)} key{'s' if len(first) != 1 else ''} compared)")
+               f"({len(first)} key{'s' if len(first) != 1 else ''}{rows} compared)")
+
+
+def _truth_or_none(probe: Probe, run: Run) -> object:
+    try:
+        return run.truth(probe.item_id)
+    except NotExercised:
+        return None
+
+
+def _applied_before_acknowledged(probe: Probe, events: list[Event]) -> None:
+    """On the wire, the worker's work for a message comes before its XACK: a command on a
+    key the message names, sent after the XACK, is work a crash between the two would
+    lose (the message is no longer pending, so it is never delivered again). Judged only
+    where events carry wall-clock windows (the wire of a system in its own processes)."""
+    worker = worker_box(probe)
+    for consume in of_kind(events, "consume"):
+        if consume.target != worker or consume.window is None:
+            continue
+        values = set(consume.facts_named(MESSAGE_VALUE))
+        late = [e for e in of_kind(events, "redis") if e.source == worker
+                and e.window is not None and e.window[0] > consume.window[1]
+                and set(e.tokens[1:2]) & values]
+        if late:
+            raise Violated(f"acknowledged before applied: the worker sent XACK for "
+                           f"{_message(consume)} and only then {late[0].evidence[:60]}; a "
+                           "crash between the two loses the event (it is no longer pending)")
+        probe.note(f"applied before acknowledged, on the wire: {_message(consume)}")
+
+
+def _message(consume: Event) -> str:
+    """'stream → id field=value …' of a consume event, without the how."""
+    return consume.evidence.split(" (")[0]
 
 
 def _idempotent_after_crash(probe: Probe) -> None:

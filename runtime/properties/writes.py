@@ -9,8 +9,7 @@ from inkproof.model import Property
 from inkproof.runtime.events import OPEN_WRITE_TRANSACTIONS, Event
 from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.matching import canonical_redis, follows
-from inkproof.runtime.properties import Probe, check, of_kind, parsed, show
-from inkproof.runtime.topology import components_of
+from inkproof.runtime.properties import Probe, check, of_kind, parsed, show, worker_box
 
 
 def _commits(events: list[Event]) -> list[Event]:
@@ -111,7 +110,7 @@ def async_invalidation(probe: Probe) -> None:
     """The write answers before the worker invalidates; the worker does it afterwards."""
     watch = _write_then_watch(probe)
     responses = of_kind(watch.events, "response")
-    work = [e for e in watch.events if e.source == _worker_box(probe)]
+    work = [e for e in watch.events if e.source == worker_box(probe)]
     probe.require(bool(work), "the worker did nothing after the write")
     probe.require(follows(work[0], responses[0]),
                   "the write waited for the worker (invalidation is not asynchronous)")
@@ -143,7 +142,7 @@ def eventual_consistency(probe: Probe) -> None:
     _agrees_with_truth(probe, watch)
     writer = next((e.trace for e in of_kind(watch.events, "request") if e.tokens[0] != "GET"),
                   "")
-    joined = [e for e in watch.events if e.source == _worker_box(probe) and e.kind == "redis"]
+    joined = [e for e in watch.events if e.source == worker_box(probe) and e.kind == "redis"]
     probe.require(bool(joined), "the worker issued no cache command")
     probe.require(all(e.trace == writer for e in joined),
                   "the worker's invalidation is not in the trace of the write that caused it")
@@ -209,7 +208,3 @@ def key_versioning(probe: Probe) -> None:
                         if canonical_redis(e.tokens)[:1] == ("SET",) and len(e.tokens) > 1), "")
         probe.note(f"before the write: {old_key}; after: {new_key} (old entry still "
                    f"stored: {run.cached(old_key) is not None}, never read)")
-
-
-def _worker_box(probe: Probe) -> str:
-    return components_of(probe.flow).get("worker", "worker")
