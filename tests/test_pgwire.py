@@ -108,7 +108,8 @@ def test_sql_spans_the_wire_does_not_show_are_named() -> None:
     """The second opinion on hand-written records: an UPDATE span agrees with the wire's
     UPDATE inside it; a span with no statement on the wire (a driver that bypassed the
     proxy, a span of a statement never sent) is named with its service."""
-    spans = [span("items-api", "UPDATE", "client", 10, 13, **{"db.system": "postgresql", "db.statement": "UPDATE items …"}),
+    spans = [span("items-api", "UPDATE", "client", 10, 13,
+                  **{"db.system": "postgresql", "db.statement": "UPDATE items …"}),
              span("items-api", "DELETE", "client", 20, 23,
                   **{"db.system": "postgresql", "db.statement": "DELETE FROM items"})]
     wire = [_statement(9, "BEGIN"), _statement(11, "UPDATE 1"), _statement(14, "COMMIT")]
