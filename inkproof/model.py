@@ -561,6 +561,11 @@ class Flow(Node):
     notes: tuple[Note, ...] = ()
     strategies: tuple[Strategy, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    deployments: tuple[Property, ...] = Field(
+        (), description="Strategies the flow's system also runs, each as a deployment of "
+        "its own, besides those its scenarios name. A claim is proven only on a deployment "
+        "the flow runs: its scenarios' or these; a claim of any other strategy is not "
+        "exercised (drift).")
     system: SystemSection | None = None
 
     def box(self, box_id: str) -> Box:

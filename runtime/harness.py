@@ -131,6 +131,8 @@ class Session:
         #: how messages name the factory: ``module:function``
         self.name = name or (f"{getattr(factory, '__module__', '?')}:"
                              f"{getattr(factory, '__qualname__', type(factory).__name__)}")
+        #: the strategy the factory's default deployment runs, if it says so
+        self.default_strategy: str | None = getattr(factory, "default_strategy", None)
         self._stack = ExitStack()
         self.observation = Observation()
         self.witness: MonitorWitness | None = None

@@ -120,6 +120,7 @@ class TargetSession:
         #: the traces' second opinion on the wire (the report's witness rows)
         self.witness = TraceWitness()
         self.no_traces = False  # set once a request's server span never arrived
+        self.default_strategy = self.config.strategy.value if self.config.strategy else None
 
     # ---- starting and stopping --------------------------------------------------------
 

@@ -111,7 +111,8 @@ class FlowReport:
 def _scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
     if scenario.strategy is None:
         return None
-    return next(s.proves.value for s in flow.strategies if s.id == scenario.strategy)
+    return next((s.proves.value for s in flow.strategies if s.id == scenario.strategy),
+                scenario.strategy)
 
 
 def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioResult:

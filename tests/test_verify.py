@@ -182,6 +182,30 @@ def test_a_spec_claiming_ttl_600_fails_naming_the_fill() -> None:
     assert any(e.startswith("SET cache:key:42 {") and e.endswith("EX 300") for e in undocumented)
 
 
+@pytest.mark.parametrize("strategy", ["write-through-refresh", "key-versioning",
+                                      "ttl-backstop"])
+def test_a_strategy_the_flow_does_not_run_is_never_stamped(strategy: str) -> None:
+    """The beginner flow's scenarios run the default deployment only: a callout that
+    claims another strategy is not exercised — drift, naming what the system runs — and
+    the same callout passes once the flow declares that deployment."""
+    text = BEGINNER_PATH.read_text()
+    callout = (f"  - id: false-claim\n    text: Claims {strategy}\n    near: cache\n"
+               f"    proves: {strategy}\n")
+    claimed = text.replace("callouts:\n", "callouts:\n" + callout, 1)
+    report = verify(parse_flow(claimed, "claimed.yaml"))
+    assert not report.ok
+    row = next(c for c in report.claims if c.id == "false-claim")
+    assert row.verdict.status == "not-exercised"
+    assert f"the system runs delete-on-write: the flow runs no deployment with {strategy}" \
+        in row.verdict.evidence[-1]
+    declared = claimed.replace("\nscenarios:\n", f"\ndeployments: [{strategy}]\n\n"
+                                                   "scenarios:\n", 1)
+    report = verify(parse_flow(declared, "declared.yaml"))
+    row = next(c for c in report.claims if c.id == "false-claim")
+    assert row.verdict.status == "proven", row.verdict.evidence
+    assert report.ok
+
+
 def test_a_reversed_arrow_fails_naming_it() -> None:
     report = verify(_edited([("  - id: cache-get\n    from: api\n    to: cache\n",
                               "  - id: cache-get\n    from: cache\n    to: api\n")]))

@@ -55,8 +55,30 @@ class Probe:
 
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None) -> Iterator[Run]:
+        """A fresh run of the flow's own deployment — or of the one running ``strategy``,
+        if the flow's scenarios run it too. A claim proven on a configuration the flow
+        never shows would be proof about another system: not exercised, said why."""
+        runs = flow_deployments(self.flow)
+        default = getattr(self.session, "default_strategy", None)
+        known = {default if s is None else s for s in runs}
+        if strategy is not None and strategy not in known:
+            shown = ", ".join(sorted(str(s) for s in known if s is not None)) or \
+                "its default deployment (its strategy not declared)"
+            raise NotExercised(f"the system runs {shown}: the flow runs no deployment "
+                               f"with {strategy} (a scenario's `strategy:`, or the flow's "
+                               "`deployments:`)")
+        if strategy == default and None in runs:
+            strategy = None  # the default deployment is the one the scenarios ran
         with self.session.run(strategy, timers, self.flow) as run:
             yield run
+
+    def deployments(self) -> tuple[str | None, ...]:
+        """The configurations the flow's scenarios run on, each once (None: the default
+        one, also where a scenario names the strategy the default runs)."""
+        default = getattr(self.session, "default_strategy", None)
+        runs = flow_deployments(self.flow)
+        return tuple(dict.fromkeys(None if s == default and None in runs else s
+                                   for s in runs))
 
     def note(self, line: str) -> None:
         self.evidence.append(line)
@@ -87,6 +109,23 @@ class Probe:
     def require(self, condition: bool, failure: str) -> None:
         if not condition:
             raise Violated(failure)
+
+
+def flow_deployments(flow: Flow) -> tuple[str | None, ...]:
+    """The system configurations the flow runs, in order: its scenarios' (None for a
+    scenario that names no strategy: the system's default deployment; else the property
+    its strategy proves), then those it declares (``deployments:``). Claims are proven on
+    these only."""
+    found: list[str | None] = []
+    for scenario in flow.scenarios:
+        strategy = None if scenario.strategy is None else next(
+            (s.proves.value for s in flow.strategies if s.id == scenario.strategy),
+            scenario.strategy)
+        if strategy not in found:
+            found.append(strategy)
+    found = found or [None]
+    found += [p.value for p in flow.deployments if p.value not in found]
+    return tuple(found)
 
 
 Check = Callable[[Probe], None]

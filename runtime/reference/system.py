@@ -45,6 +45,9 @@ class ReferenceSystem:
 
 
 DEFAULT_CONFIG = SystemConfig()
+#: What the default deployment (no strategy asked for) runs: claims of this strategy are
+#: proven on the deployment a flow's strategy-less scenarios run on.
+DEFAULT_STRATEGY = "delete-on-write"
 
 
 def build_with(config: SystemConfig = DEFAULT_CONFIG, *,
@@ -70,6 +73,7 @@ def build_with(config: SystemConfig = DEFAULT_CONFIG, *,
                               checkpoints=checkpoints)
         return ReferenceSystem(api, worker, store, checkpoints)
 
+    build.default_strategy = DEFAULT_STRATEGY  # type: ignore[attr-defined]
     return build
 
 
