@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from inkproof.agreement import flow_disagreements
 from inkproof.checks import check_references
 from inkproof.errors import Problem, SpecError, did_you_mean
 from inkproof.model import FORMAT_VERSION, Flow
@@ -73,6 +74,11 @@ def parse_flow(text: str | bytes, file: str = "<spec>", *, folder: FsPath | None
     except ValidationError as exc:
         problems += [_problem(error, data, positions)
                      for error in _relevant(exc.errors(include_url=False))]
+    if problems:
+        raise SpecError(problems)
+    problems = [positions.problem(path, message, "make the text say what is checked, or the "
+                                  "expect check what the text says")
+                for path, message in flow_disagreements(flow)]
     if problems:
         raise SpecError(problems)
     return flow
