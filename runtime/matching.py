@@ -134,11 +134,16 @@ class ScenarioResult:
     verdicts: tuple[Verdict, ...]
     forbidden: tuple[tuple[str, Event], ...] = ()  # absent arrows that did happen
     undocumented: tuple[Event, ...] = field(default=())
+    #: reads that served another value than the source of truth held, outside a window
+    #: the picture declares (each names both values), and how many reads were compared
+    stale: tuple[str, ...] = ()
+    reads_checked: int = 0
+    reads_within: int = 0  # ... of which stale inside the declared window
 
     @property
     def ok(self) -> bool:
         return (all(v.ok for v in self.verdicts) and not self.forbidden
-                and not self.undocumented)
+                and not self.undocumented and not self.stale)
 
 
 def match_scenario(flow: Flow, scenario: Scenario, events: Sequence[Event]) -> ScenarioResult:

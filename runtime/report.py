@@ -61,6 +61,8 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
                  for scenario, e in report.undocumented]
         rows += [("legend", "order", "", _status_text(Status.OUT_OF_ORDER, False), scenario,
                   problem) for scenario, problem in report.legend]
+        rows += [("value", "read", "", _status_text(Status.VIOLATED, False), scenario,
+                  problem) for scenario, problem in report.stale]
         rows += [("witness", "second opinion", "", _status_text(Status.DISAGREES, False), "",
                   problem) for problem in report.witness]
         for kind, name, label, status, where, evidence in rows:
@@ -99,6 +101,13 @@ def summary(report: FlowReport) -> str:
         parts.append(f"{len(report.undocumented)} undocumented interaction(s)")
     if report.legend:
         parts.append(f"{len(report.legend)} legend order problem(s)")
+    if report.stale:
+        parts.append(f"{len(report.stale)} stale read(s)")
+    elif report.reads_checked:
+        within = (f", {report.reads_within} stale inside the declared window"
+                  if report.reads_within else "")
+        parts.append(f"{report.reads_checked} read(s) compared with the source of truth"
+                     + within)
     if report.witness:
         parts.append(f"{len(report.witness)} witness disagreement(s)")
     elif report.witnessed:
@@ -134,6 +143,8 @@ def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:
                               "kind": e.kind, "evidence": e.evidence}
                              for s, e in r.undocumented],
             "legend": [{"scenario": s, "problem": p} for s, p in r.legend],
+            "values": {"checked": r.reads_checked, "within_window": r.reads_within,
+                       "stale": [{"scenario": s, "problem": p} for s, p in r.stale]},
             "witness": {"disagreements": list(r.witness), "agreed": r.witnessed},
         } for r in reports],
     })
@@ -155,6 +166,7 @@ def to_junit(reports: Sequence[FlowReport]) -> bytes:
         cases += [("undocumented", f"{e.source}->{e.target} {e.kind}", "failed",
                    f"no arrow draws this: {e.evidence} [{s}]") for s, e in report.undocumented]
         cases += [("legend", f"order in {s}", "failed", p) for s, p in report.legend]
+        cases += [("value", f"read in {s}", "failed", p) for s, p in report.stale]
         cases += [("witness", "second opinion", "failed", p) for p in report.witness]
         outcomes = [outcome for _, _, outcome, _ in cases]
         suite = ET.SubElement(suites, "testsuite", name=report.flow, tests=str(len(cases)),

@@ -11,12 +11,14 @@ JUnit XML.
 
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from inkproof.model import Flow, Property, Scenario
+from inkproof.model import Flow, Property, Scenario, Step
 from inkproof.runtime.events import UNATTRIBUTED, Event
-from inkproof.runtime.harness import NotExercised, Session
+from inkproof.runtime.harness import NotExercised, Session, scenario_steps
 from inkproof.runtime.matching import (
     ScenarioResult,
     Verdict,
@@ -87,6 +89,10 @@ class FlowReport:
     claims: tuple[ClaimRow, ...]
     undocumented: tuple[tuple[str, Event], ...]  # (scenario, event)
     legend: tuple[tuple[str, str], ...]  # (scenario, problem)
+    #: reads that served another value than the source of truth: (scenario, problem)
+    stale: tuple[tuple[str, str], ...] = ()
+    reads_checked: int = 0  # reads compared with the source of truth
+    reads_within: int = 0  # ... of which stale inside the window the picture declares
     #: where two witnesses of the same traffic disagree (MONITOR and the in-process
     #: record; a target's traces and the wire of Redis or PostgreSQL)
     witness: tuple[str, ...] = ()
@@ -105,7 +111,8 @@ class FlowReport:
     def ok(self) -> bool:
         return (not self.stopped and self.claims_something and all(a.ok for a in self.arrows)
                 and all(c.ok for c in self.claims)
-                and not self.undocumented and not self.legend and not self.witness)
+                and not self.undocumented and not self.legend and not self.witness
+                and not self.stale)
 
 
 def _scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
@@ -115,10 +122,96 @@ def _scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
                 scenario.strategy)
 
 
+#: Claims that declare a window in which a read may serve an older value than the source
+#: of truth: between a write and the handling of its invalidation.
+STALENESS_WINDOWS = frozenset({Property.STALE_READ_WINDOW, Property.EVENTUAL_CONSISTENCY})
+
+
+@dataclass
+class ReadValues:
+    """Every read of a scenario after a write, compared with the source of truth as the
+    read returned: after the write's invalidation was handled (a drain) the two must be
+    equal; before it, only where the picture declares a staleness window."""
+
+    window_declared: bool
+    key: str | None = None  # the cache key the flow's reads ask for, to see what bounds it
+    written: bool = False  # a write was sent in this run
+    handled: bool = False  # ... and the worker has been drained since
+    checked: int = 0
+    within: int = 0  # stale, but inside the window the picture declares
+    stale: list[str] = field(default_factory=list)
+
+    def step(self, run: Any, step: Step, response: Any,
+             events: list[Event] | None = None) -> None:
+        """Judge one step's read; ``events``: what the read did, where it is known."""
+        if step.request is None or response is None:
+            if step.drain is not None and self.written:
+                self.handled = True
+            return
+        method, path = step.request.split(maxsplit=1)
+        if method.split("|")[0] != "GET":
+            self.written, self.handled = True, False
+            return
+        ids = re.findall(r"\d+", path)
+        if not self.written or not ids or response.status_code != 200:
+            return
+        try:
+            truth = run.truth(int(ids[-1]))
+            served = response.json()
+        except (NotExercised, ValueError):
+            return  # no source of truth to read, or no JSON: nothing to compare
+        self.checked += 1
+        if truth is None or served == dict(truth):
+            return
+        both = f"served {_json(served)}; the source of truth holds {_json(truth)}"
+        if not self.window_declared:
+            self.stale.append(f"{step.request} {both}, and the picture declares no "
+                              "staleness window (a stale-read-window or eventual-consistency "
+                              "claim)")
+        elif self.handled:
+            self._after_handling(run, step, both, events)
+        else:
+            self.within += 1  # before the worker ran, inside the declared window
+
+    def _after_handling(self, run: Any, step: Step, both: str,
+                        events: list[Event] | None) -> None:
+        """Once the invalidation was handled, a stale value is inside the window only if it
+        is the old entry, still bound to expire (a strategy that shortens TTLs instead of
+        deleting); a value refilled on a miss came from a source behind the truth."""
+        hit = events is not None and any(e.kind == "redis_reply" and e.tokens == ("GET", "hit")
+                                         for e in events)
+        remaining = run.ttl_ms(self.key) if self.key and hit else -1
+        if remaining > 0:
+            self.within += 1
+            return
+        why = ("refilled on a miss from a source behind the truth" if events is not None
+               and not hit else f"{self.key or 'the entry'} has no TTL to bound it")
+        self.stale.append(f"{step.request} after the invalidation was handled {both} ({why})")
+
+
+def _read_key(flow: Flow) -> str | None:
+    """The key of the flow's first cache read (``GET <key>``), if it draws one."""
+    for arrow in flow.arrows:
+        words = (arrow.expect.redis or "").split() if arrow.expect is not None else []
+        if len(words) > 1 and words[0] == "GET" and "*" not in words[1]:
+            return words[1]
+    return None
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioResult:
-    """Drive one scenario on a fresh system: setup unobserved, then steps observed."""
+    """Drive one scenario on a fresh system: setup unobserved, then steps observed; every
+    read after a write compared with the source of truth (:class:`ReadValues`)."""
     redelivers = any(step.redeliver is not None for step in scenario.steps)
     timers = Timers(redelivery_idle_ms=100) if redelivers else None
+    claimed = {c.proves for c in (*flow.callouts, *flow.notes) if c.proves is not None}
+    values = ReadValues(bool(claimed & STALENESS_WINDOWS), _read_key(flow))
+    read_back, _write = scenario_steps(flow)
     with session.run(_scenario_strategy(flow, scenario), timers, flow) as run:
         for step in scenario.setup:
             run.step(step)
@@ -127,9 +220,15 @@ def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioRe
         for i, step in enumerate(steps):
             crash = (step.drain is not None and i + 1 < len(steps)
                      and steps[i + 1].redeliver is not None)
-            run.step(step, crash_before_ack=crash)
+            values.step(run, step, run.step(step, crash_before_ack=crash))
         events = run.take()
-    return match_scenario(flow, scenario, events)
+        if values.written and read_back is not None:
+            # one more read, after what the scenario observed: what is served now?
+            response = run.step(read_back)
+            values.step(run, read_back, response, run.take())
+    result = match_scenario(flow, scenario, events)
+    return replace(result, stale=tuple(values.stale), reads_checked=values.checked,
+                   reads_within=values.within)
 
 
 def _arrow_rows(flow: Flow, results: list[ScenarioResult],
@@ -288,5 +387,8 @@ def _report(session: Session, flow: Flow, source: str, system: str,
         arrows=_arrow_rows(flow, results, reasons), claims=claims,
         undocumented=tuple(undocumented),
         legend=tuple((r.scenario, p) for r in results for p in legend_order(flow, r)),
+        stale=tuple((r.scenario, p) for r in results for p in r.stale),
+        reads_checked=sum(r.reads_checked for r in results),
+        reads_within=sum(r.reads_within for r in results),
         witness=witness, witnessed=witnessed,
         scenarios=tuple(results), seconds=seconds, stopped=stopped)

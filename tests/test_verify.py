@@ -43,6 +43,7 @@ def failing(report: FlowReport) -> dict[str, str]:
     found |= {c.id: c.verdict.status for c in report.claims if not c.ok}
     found |= {f"undocumented {e.evidence.split(' {')[0]}": "undocumented"
               for _, e in report.undocumented}
+    found |= {f"stale read in {scenario}": "violated" for scenario, _ in report.stale}
     return found
 
 
@@ -113,6 +114,9 @@ CAUGHT_IN_SENIOR = {
                              "cache-delete": "missing", "commit-first": "violated",
                              "consistency-window": "violated"},
     "ack-before-apply": {"idempotent": "violated"},
+    # every command is the drawn one: only the values that reads return give it away
+    "lagging-replica": {"stale read in write-delete": "violated",
+                        "consistency-window": "violated"},
 }
 
 
@@ -127,6 +131,18 @@ def test_every_mutant_is_rejected_naming_the_arrow_or_callout(name: str) -> None
     found = failing(report)
     for what, status in CAUGHT_IN_SENIOR[name].items():
         assert found.get(what) == status, (what, found)
+
+
+def test_a_stale_read_names_both_values_and_why() -> None:
+    report = verify(BEGINNER, MUTANTS["lagging-replica"].factory)
+    assert report.arrows and all(a.ok for a in report.arrows)  # the commands are all right
+    ((scenario, problem),) = report.stale
+    assert scenario == "write-invalidate"
+    assert problem == ('GET /item/42 after the invalidation was handled served '
+                       '{"id":42,"name":"Widget 42","version":1}; the source of truth holds '
+                       '{"id":42,"name":"Widget v2","version":2} (refilled on a miss from a '
+                       'source behind the truth)')
+    assert verify(BEGINNER).reads_checked >= 1 and not verify(BEGINNER).stale
 
 
 def test_mutant_messages_say_what_was_seen() -> None:
@@ -153,6 +169,7 @@ def test_the_beginner_flow_catches_what_it_claims() -> None:
         "non-idempotent-consumer": {
             "undocumented INCRBY stats:invalidations:42 1": "undocumented"},
         "skipped-invalidation": {"publish": "missing", "after-update": "violated"},
+        "lagging-replica": {"stale read in write-invalidate": "violated"},
     }.items():
         found = failing(verify(BEGINNER, MUTANTS[name].factory))
         for what, status in expected.items():

@@ -48,6 +48,27 @@ class SkippedInvalidation(CacheAsideApi):
         return None
 
 
+class LaggingReplica(CacheAsideApi):
+    """Reads on a miss come from a replica one write behind: every command is the one
+    drawn (GET, SELECT, SET), but the value refilled after an invalidation is the old
+    row — only comparing what reads return with the source of truth shows it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.behind: dict[int, Item] = {}  # the row as it was before the last write
+
+    def commit(self, item_id: int, name: str) -> Item | None:
+        before = self.store.get(item_id)
+        item = super().commit(item_id, name)
+        if before is not None and item is not None:
+            self.behind[item_id] = before
+        return item
+
+    def load(self, item_id: int) -> Item | None:
+        current = super().load(item_id)  # the replica's SELECT
+        return self.behind.get(item_id, current)
+
+
 class CountingWorker(Worker):
     """Counts invalidations in Redis on every delivery: a redelivered event counts twice."""
 
@@ -96,4 +117,6 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in (
            api_class=SkippedInvalidation),
     Mutant("ack-before-apply", "the worker acknowledges events before applying them",
            worker_class=AckBeforeApply),
+    Mutant("lagging-replica", "reads on a miss come from a replica one write behind",
+           api_class=LaggingReplica),
 )}

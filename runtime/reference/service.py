@@ -48,6 +48,10 @@ class CacheAsideApi:
     def fill(self, key: str, item: Item) -> None:
         self.cache.set(key, json.dumps(item.as_json()), ex=self.config.ttl)
 
+    def load(self, item_id: int) -> Item | None:
+        """The row a cache miss reads (the primary database)."""
+        return self.store.get(item_id)
+
     def commit(self, item_id: int, name: str) -> Item | None:
         return self.store.update(item_id, name)
 
@@ -81,7 +85,7 @@ class CacheAsideApi:
         cached = self.cache.get(key)
         if cached is not None:
             return JSONResponse(json.loads(cached))
-        item = self.store.get(identifier)
+        item = self.load(identifier)
         if item is None:
             return JSONResponse({"error": "no such item"}, status_code=404)
         self.checkpoints.reach("read:after-select")  # the stale-read race opens here
