@@ -429,8 +429,9 @@ class TargetChoice:
 
 def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url: str | None,
                   https: bool, system_ref: str | None, mutant: str | None = None,
-                  choice: TargetChoice = TargetChoice()) -> list[Any]:
-    """Verify every loaded flow in one session; the FlowReports, in order."""
+                  choice: TargetChoice = TargetChoice(), repeat: int = 1) -> list[Any]:
+    """Verify every loaded flow in one session; the FlowReports, in order. ``repeat``
+    multiplies the cases universal claims are checked on (a soak)."""
     register_secrets_from(redis_url, db_url)  # masked in every output, even out of URL form
     from inkproof.runtime.target import verify_against_target, wants_target
 
@@ -439,7 +440,7 @@ def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url
             for path, flow in loaded):
         return [verify_against_target(path, flow, target=choice.target, redis_url=redis_url,
                                       db_url=db_url, otlp=choice.otlp,
-                                      config_path=choice.config_path)
+                                      config_path=choice.config_path, repeat=repeat)
                 for path, flow in loaded]
     from inkproof.runtime.harness import Backends, Session
     from inkproof.runtime.reference.mutants import MUTANTS
@@ -456,6 +457,7 @@ def _verify_flows(loaded: list[tuple[Path, Flow]], redis_url: str | None, db_url
     results: list[Any] = []
     try:
         with Session(factory, Backends(redis_url, db_url, https), name=system_ref) as session:
+            session.sampling = session.sampling.repeated(repeat)
             for path, flow in loaded:
                 results.append(verify_flow(session, flow, source=str(path), system=system_name))
     except BackendDied as died:  # what was proven until then, then one message, exit 2
@@ -483,9 +485,13 @@ def _print_table(results: list[Any]) -> None:
               help="Also write the report as JUnit XML.")
 @click.option("--list-mutants", is_flag=True, expose_value=False, is_eager=True,
               callback=_list_mutants, help="List the mutants and exit.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True,
+              metavar="N", help="Soak: check claims about every fill, write or event on N "
+                                "times the sampled ids and N times the writes.")
 def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, https: bool,
            system_ref: str | None, target: str | None, otlp: str, config_path: Path | None,
-           mutant: str | None, json_path: Path | None, junit_path: Path | None) -> None:
+           mutant: str | None, json_path: Path | None, junit_path: Path | None,
+           repeat: int) -> None:
     """Run each flow's scenarios against a running system; prove every arrow and claim.
 
     Prints a table, arrow by arrow and callout by callout, with the observed evidence.
@@ -509,7 +515,7 @@ def verify(specs: tuple[Path, ...], redis_url: str | None, db_url: str | None, h
     if failures:
         sys.exit(EXIT_SPEC_ERROR)
     results = _verify_flows(loaded, redis_url, db_url, https, system_ref, mutant,
-                            TargetChoice(target, otlp, config_path))
+                            TargetChoice(target, otlp, config_path), repeat)
     _print_table(results)
     if json_path:
         text = json.dumps(reports.to_json(results), indent=2, ensure_ascii=False) + "\n"

@@ -14,7 +14,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +133,10 @@ class Session:
                              f"{getattr(factory, '__qualname__', type(factory).__name__)}")
         #: the strategy the factory's default deployment runs, if it says so
         self.default_strategy: str | None = getattr(factory, "default_strategy", None)
+        from inkproof.runtime.properties import Sampling
+
+        #: how widely claims about every write are checked (``--repeat`` widens it)
+        self.sampling = Sampling()
         self._stack = ExitStack()
         self.observation = Observation()
         self.witness: MonitorWitness | None = None
@@ -375,6 +379,12 @@ class Run:
     def cached(self, key: str) -> str | None:
         with acting_as(HARNESS):
             return self.harness.get(self.key(key))
+
+    def forget(self, keys: Sequence[str]) -> None:
+        """Remove cache entries as the harness (never an event), so a read misses."""
+        if keys:
+            with acting_as(HARNESS):
+                self.harness.delete(*(self.key(k) for k in keys))
 
     def ttl_ms(self, key: str) -> int:
         """Remaining TTL in ms; -1 without TTL (the system gave it none: the harness's

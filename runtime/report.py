@@ -128,7 +128,8 @@ def _arrow_json(row: ArrowRow) -> dict[str, Any]:
 def _claim_json(row: ClaimRow) -> dict[str, Any]:
     return {"kind": row.kind, "id": row.id, "text": row.text,
             "property": row.verdict.property or None, "status": str(row.verdict.status),
-            "ok": row.ok, "claimed": row.claimed, "evidence": list(row.verdict.evidence)}
+            "ok": row.ok, "claimed": row.claimed, "cases": row.verdict.cases,
+            "evidence": list(row.verdict.evidence)}
 
 
 def to_json(reports: Sequence[FlowReport]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +45,7 @@ from inkproof.runtime.harness import NotExercised
 from inkproof.runtime.otlp import DEFAULT_PORT, OtlpReceiver
 from inkproof.runtime.pgwire import PostgresProxy
 from inkproof.runtime.process import StartedSystem
+from inkproof.runtime.properties import Sampling
 from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
 from inkproof.runtime.semconv import is_poll
@@ -56,6 +57,7 @@ from inkproof.runtime.system import (
     safe_url,
 )
 from inkproof.runtime.system_config import environment_secrets, load_system_config
+from inkproof.runtime.topology import flow_keys
 from inkproof.runtime.wire import HARNESS_NAME, KeyReplay, WireRecord, WireRecorder
 
 #: A run's spans have all arrived once none came for this long (exporters batch).
@@ -86,17 +88,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def flow_keys(flow: Flow) -> set[str]:
-    """The Redis keys the flow's arrows name (the first argument of each command)."""
-    keys = set()
-    for arrow in flow.arrows:
-        if arrow.expect is not None and arrow.expect.redis is not None:
-            words = arrow.expect.redis.split()
-            if len(words) > 1 and "*" not in words[1] and "|" not in words[1]:
-                keys.add(words[1])
-    return keys
-
-
 class TargetSession:
     """``with TargetSession(options, flow) as session``: one target, one flow."""
 
@@ -121,6 +112,8 @@ class TargetSession:
         self.witness = TraceWitness()
         self.no_traces = False  # set once a request's server span never arrived
         self.default_strategy = self.config.strategy.value if self.config.strategy else None
+        #: fewer cases than in process: each costs a round of waiting for traces
+        self.sampling = Sampling(deep=1, writes=2, wide=3)
 
     # ---- starting and stopping --------------------------------------------------------
 
@@ -709,6 +702,12 @@ class TargetRun:
     def cached(self, key: str) -> str | None:
         return self._redis().get(key)
 
+    def forget(self, keys: Sequence[str]) -> None:
+        """Remove cache entries as the harness (its commands are never the system's)."""
+        if keys and self.session.harness is not None:
+            self.session.harness.delete(*keys)
+            self.replay.forget(keys)
+
     def ttl_ms(self, key: str) -> int:
         return int(self._redis().pttl(key))
 
@@ -767,7 +766,7 @@ def wants_target(spec: Path, flow: Flow, target: str | None, config_path: Path |
 def verify_against_target(spec: Path, flow: Flow, *, target: str | None = None,
                           redis_url: str | None = None, db_url: str | None = None,
                           otlp: str = f"127.0.0.1:{DEFAULT_PORT}",
-                          config_path: Path | None = None) -> Any:
+                          config_path: Path | None = None, repeat: int = 1) -> Any:
     """Verify one flow against its target: the one place the CLI and the pytest plugin
     share. The system section's secrets are masked in every output from here on."""
     from inkproof.redact import register_secret, register_secrets_from
@@ -782,5 +781,6 @@ def verify_against_target(spec: Path, flow: Flow, *, target: str | None = None,
             register_secret(secret)
     options = TargetOptions(target, redis_url, db_url, parse_address(otlp), config, base)
     with TargetSession(options, flow) as session:
+        session.sampling = session.sampling.repeated(repeat)
         return verify_flow(session, flow, source=str(spec),  # type: ignore[arg-type]
                            system=session.name)

@@ -36,3 +36,14 @@ def components_of(flow: Flow) -> dict[str, str]:
                 f"{component} — set `component:` on the boxes of flow '{flow.id}'")
         found[component] = box.id
     return found
+
+
+def flow_keys(flow: Flow) -> set[str]:
+    """The Redis keys the flow's arrows name (the first argument of each command)."""
+    keys = set()
+    for arrow in flow.arrows:
+        if arrow.expect is not None and arrow.expect.redis is not None:
+            words = arrow.expect.redis.split()
+            if len(words) > 1 and "*" not in words[1] and "|" not in words[1]:
+                keys.add(words[1])
+    return keys

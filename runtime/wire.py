@@ -198,6 +198,12 @@ class KeyReplay:
     known: dict[str, bool]
     _expires: dict[str, int] = field(default_factory=dict)  # key → server time (ns)
 
+    def forget(self, keys: Iterable[str]) -> None:
+        """These keys were removed by someone else (the harness): they are absent now."""
+        for key in keys:
+            self.known[key] = False
+            self._expires.pop(key, None)
+
     def apply(self, command: WireCommand) -> str | None:
         """Feed one command; for a GET, its reply: "hit", "miss" or None (unknown)."""
         verb, args = command.verb, command.words[1:]

@@ -5,6 +5,7 @@ defaults), a real redis-server and a real PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -117,6 +118,11 @@ CAUGHT_IN_SENIOR = {
     # every command is the drawn one: only the values that reads return give it away
     "lagging-replica": {"stale read in write-delete": "violated",
                         "consistency-window": "violated"},
+    # wrong for some ids only, or only every third write: sampling finds them
+    "shard-without-ttl": {"ttl-backstop": "violated"},
+    "every-third-write-unpublished": {"commit-first": "violated", "delete-on-write": "violated",
+                                      "consistency-window": "violated",
+                                      "idempotent": "violated"},
 }
 
 
@@ -131,6 +137,25 @@ def test_every_mutant_is_rejected_naming_the_arrow_or_callout(name: str) -> None
     found = failing(report)
     for what, status in CAUGHT_IN_SENIOR[name].items():
         assert found.get(what) == status, (what, found)
+
+
+def test_universal_claims_are_sampled_and_their_cases_counted(reports) -> None:
+    """A claim about every fill or write is checked on many ids and repeated writes in one
+    run, and says on how many; a failure names the case (id and write) it failed on."""
+    for report in reports.values():
+        for claim in report.claims:
+            if claim.verdict.property in ("ttl-on-fill", "publish-after-commit",
+                                          "delete-on-write", "idempotent-consumer"):
+                assert claim.verdict.cases >= 20, (claim.id, claim.verdict.cases)
+                assert "checked on" in claim.verdict.evidence[-1]
+    shard = verify(BEGINNER, MUTANTS["shard-without-ttl"].factory)
+    ttl = next(c.verdict for c in shard.claims if c.id == "ttl-fallback")
+    found = re.match(r"for id (\d+), write 1 of 1: cache fill without a TTL", ttl.evidence[-1])
+    assert found is not None and int(found[1]) >= 60, ttl.evidence[-1]
+    third = verify(BEGINNER, MUTANTS["every-third-write-unpublished"].factory)
+    after = next(c.verdict for c in third.claims if c.id == "after-update")
+    assert after.evidence[-1] == ("for id 42, write 3 of 3: the write published no "
+                                  "invalidation event")
 
 
 def test_a_stale_read_names_both_values_and_why() -> None:
@@ -170,6 +195,8 @@ def test_the_beginner_flow_catches_what_it_claims() -> None:
             "undocumented INCRBY stats:invalidations:42 1": "undocumented"},
         "skipped-invalidation": {"publish": "missing", "after-update": "violated"},
         "lagging-replica": {"stale read in write-invalidate": "violated"},
+        "shard-without-ttl": {"ttl-fallback": "violated"},
+        "every-third-write-unpublished": {"after-update": "violated"},
     }.items():
         found = failing(verify(BEGINNER, MUTANTS[name].factory))
         for what, status in expected.items():

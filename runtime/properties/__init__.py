@@ -22,7 +22,7 @@ from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
 from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers, describe_exception, raised_at
-from inkproof.runtime.topology import components_of
+from inkproof.runtime.topology import components_of, flow_keys
 
 PROVEN, VIOLATED, NOT_EXERCISED = Status.PROVEN, Status.VIOLATED, Status.NOT_EXERCISED
 
@@ -32,6 +32,7 @@ class PropertyVerdict:
     property: str
     status: str
     evidence: tuple[str, ...] = ()
+    cases: int = 0  # how many cases (an id, one write of it) the claim was checked on
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,40 @@ class Probe:
     write: Step
     item_id: int
     evidence: list[str] = field(default_factory=list)
+    #: the cases a universal claim is checked on, in one run: (id, writes of it)
+    plan: tuple[tuple[int, int], ...] = ()
+    cases: int = 0
+    case: str = ""  # the case being checked, for a failure's message
+    checked_ids: list[int] = field(default_factory=list)
+    quiet: bool = False  # a later case: its notes repeat the first case's
+
+    def restart(self) -> None:
+        """Count cases afresh (a check that falls back to another way of staging them)."""
+        self.cases, self.case, self.checked_ids, self.quiet = 0, "", [], False
+
+    def each_write(self, run: Run) -> Iterator[int]:
+        """The cases of a claim about every write, in one run of one system: the flow's
+        own item written several times, then other items the system holds (a sampled id
+        it does not hold answers 404 and is skipped). Each iteration is one case; the
+        probe's requests and item id follow it."""
+        own_read, own_write = self.read, self.write
+        for index, (item, times) in enumerate(self.plan or ((self.item_id, 1),)):
+            self.read, self.write = _with_id(own_read, item), _with_id(own_write, item)
+            self.item_id = item
+            if index > 0:  # the flow's own id is the one its scenarios use: it exists
+                asked = run.step(self.read)
+                run.take()  # asking is not part of the case
+                if asked is None or asked.status_code == 404:
+                    continue  # the system does not hold this id
+                # ... and the case starts from a cold cache, as the flow's own id did
+                run.forget(_keys_for(self.flow, self.plan[0][0], item))
+            self.checked_ids.append(item)
+            for number in range(1, times + 1):
+                self.cases += 1
+                self.case = f"id {item}, write {number} of {times}"
+                yield number
+                self.quiet = True
+        self.read, self.write = own_read, own_write
 
     @contextmanager
     def run(self, strategy: str | None = None, timers: Timers | None = None) -> Iterator[Run]:
@@ -81,7 +116,8 @@ class Probe:
                                    for s in runs))
 
     def note(self, line: str) -> None:
-        self.evidence.append(line)
+        if not self.quiet:
+            self.evidence.append(line)
 
     def get(self, run: Run) -> dict[str, Any]:
         """The read request; its JSON body (a failed read violates every property)."""
@@ -139,8 +175,59 @@ def check(prop: Property) -> Callable[[Check], Check]:
     return register
 
 
-def prove(session: Session, flow: Flow, prop: Property) -> PropertyVerdict:
-    """Run the check for ``prop`` against a fresh system of ``session``."""
+#: Claims about every fill, every write or every event: checked over sampled ids, the
+#: flow's own one written several times, in one run of one system, so that a system
+#: wrong for some ids or every k-th write fails.
+UNIVERSAL = frozenset({Property.TTL_ON_FILL, Property.PUBLISH_AFTER_COMMIT,
+                       Property.DELETE_ON_WRITE, Property.IDEMPOTENT_CONSUMER,
+                       Property.ASYNC_INVALIDATION, Property.EVENTUAL_CONSISTENCY,
+                       Property.TTL_BACKSTOP})
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How widely a universal claim is checked: ``deep`` ids (the flow's own and its
+    neighbours) written ``writes`` times each, then ``wide`` ids drawn from the range
+    written once each. ``--repeat N`` multiplies both."""
+
+    deep: int = 4
+    writes: int = 3
+    wide: int = 12
+
+    def repeated(self, times: int) -> Sampling:
+        times = max(times, 1)
+        return Sampling(self.deep, self.writes * times, self.wide * times)
+
+    def plan(self, flow: Flow, prop: Property, own: int) -> tuple[tuple[int, int], ...]:
+        """(id, writes) per case, deterministic for a flow and claim (outputs must be):
+        the neighbours cover every small residue, the drawn ids the rest of the range
+        1..max(100, 2 × own)."""
+        import random
+
+        deep = [own + offset for offset in range(self.deep)]
+        pool = [n for n in range(1, max(100, 2 * own) + 1) if n not in deep]
+        random.Random(f"{flow.id}:{prop.value}").shuffle(pool)
+        return (*((n, self.writes) for n in deep), *((n, 1) for n in pool[:self.wide]))
+
+
+def _keys_for(flow: Flow, own: int, item: int) -> list[str]:
+    """The flow's keys for another item: its own id replaced where it stands as a number
+    (``cache:key:42`` → ``cache:key:57``)."""
+    pattern = re.compile(rf"(?<!\d){own}(?!\d)")
+    return sorted({pattern.sub(str(item), key) for key in flow_keys(flow)
+                   if pattern.search(key)})
+
+
+def _with_id(step: Step, item: int) -> Step:
+    """The same request for another item (its path's last number replaced)."""
+    request = re.sub(r"\d+(?=\D*$)", str(item), step.request or "", count=1)
+    return step.model_copy(update={"request": request})
+
+
+def prove(session: Session, flow: Flow, prop: Property,
+          sampling: Sampling | None = None) -> PropertyVerdict:
+    """Run the check for ``prop`` against a fresh system of ``session``: a universal
+    claim over the cases of ``sampling`` (the session's, by default), in one run."""
     read, write = scenario_steps(flow)
     if read is None or write is None:
         return PropertyVerdict(prop, NOT_EXERCISED, (
@@ -149,7 +236,27 @@ def prove(session: Session, flow: Flow, prop: Property) -> PropertyVerdict:
     if not item:
         return PropertyVerdict(prop, NOT_EXERCISED, (
             f"no item id in {read.request!r}: cannot read the source of truth",))
-    probe = Probe(session, flow, read, write, int(item[-1]))
+    own = int(item[-1])
+    plan = sampling or getattr(session, "sampling", None) or Sampling()
+    probe = Probe(session, flow, read, write, own,
+                  plan=plan.plan(flow, prop, own) if prop in UNIVERSAL else ())
+    verdict = _check(prop, probe)
+    cases = max(probe.cases, 1)
+    if verdict.status != PROVEN:
+        where = f"for {probe.case}: " if probe.cases > 1 else ""
+        found = verdict.evidence
+        return PropertyVerdict(prop, verdict.status,
+                               (*found[:-1], where + found[-1]) if found else (), cases)
+    evidence = list(verdict.evidence)
+    if prop in UNIVERSAL:
+        ids = list(dict.fromkeys(probe.checked_ids))
+        evidence.append(f"checked on {probe.cases} case(s) in one run: {len(ids)} id(s) "
+                        f"({', '.join(map(str, ids[:8]))}{', …' if len(ids) > 8 else ''}), "
+                        f"the flow's own written {plan.writes} time(s)")
+    return PropertyVerdict(prop, PROVEN, tuple(evidence), cases)
+
+
+def _check(prop: Property, probe: Probe) -> PropertyVerdict:
     try:
         CHECKS[prop](probe)
     except Violated as exc:

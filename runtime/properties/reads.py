@@ -81,10 +81,13 @@ def ttl_on_fill(probe: Probe) -> None:
         with probe.run(strategy) as run:
             probe.get(run)
             fills += _fills_have_ttl(probe, run)
-            probe.put(run)
-            fills += _fills_have_ttl(probe, run)
-            run.drain()
-            fills += _fills_have_ttl(probe, run)
+            for _ in probe.each_write(run):
+                probe.put(run)
+                fills += _fills_have_ttl(probe, run)
+                run.drain()
+                fills += _fills_have_ttl(probe, run)
+                probe.get(run)  # a fill after the invalidation
+                fills += _fills_have_ttl(probe, run)
     probe.require(fills > 0, "no cache fill was observed")
 
 

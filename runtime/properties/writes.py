@@ -3,6 +3,7 @@ strategies delete-on-write, write-through refresh and key versioning."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inkproof.model import Property
@@ -21,8 +22,13 @@ def publish_after_commit(probe: Probe) -> None:
     """Every invalidation event is published after the COMMIT of its write has ended."""
     with probe.run() as run:
         probe.fill(run)
-        probe.put(run)
-        events = run.take()
+        for _ in probe.each_write(run):
+            probe.put(run)
+            run.drain()  # the next write's events are its own
+            _published_after_commit(probe, run.take())
+
+
+def _published_after_commit(probe: Probe, events: list[Event]) -> None:
     commits, publishes = _commits(events), of_kind(events, "publish")
     probe.require(bool(commits), "the write committed nothing (no COMMIT observed)")
     probe.require(bool(publishes), "the write published no invalidation event")
@@ -91,32 +97,35 @@ class WriteWatch:
     events: list[Event]
 
 
-def _write_then_watch(probe: Probe) -> WriteWatch:
-    """Fill, write, read before the worker ran, let it run, read again."""
+def _write_then_watch(probe: Probe) -> Iterator[WriteWatch]:
+    """Per write of one run: fill, write, read before the worker ran, let it run, read
+    again."""
     with probe.run() as run:
-        before = probe.get(run)
-        run.take()
-        written = probe.put(run)
-        during = probe.get(run)
-        run.drain()
-        after = probe.get(run)
-        truth = run.truth(probe.item_id)
-        events = run.take()
-    return WriteWatch(before, written, during, after, dict(truth) if truth else None, events)
+        for _ in probe.each_write(run):
+            before = probe.get(run)
+            run.take()
+            written = probe.put(run)
+            during = probe.get(run)
+            run.drain()
+            after = probe.get(run)
+            truth = run.truth(probe.item_id)
+            events = run.take()
+            yield WriteWatch(before, written, during, after, dict(truth) if truth else None,
+                             events)
 
 
 @check(Property.ASYNC_INVALIDATION)
 def async_invalidation(probe: Probe) -> None:
     """The write answers before the worker invalidates; the worker does it afterwards."""
-    watch = _write_then_watch(probe)
-    responses = of_kind(watch.events, "response")
-    work = [e for e in watch.events if e.source == worker_box(probe)]
-    probe.require(bool(work), "the worker did nothing after the write")
-    probe.require(follows(work[0], responses[0]),
-                  "the write waited for the worker (invalidation is not asynchronous)")
-    _agrees_with_truth(probe, watch)
-    probe.note(f"write answered at #{responses[0].index}, worker acted from "
-               f"#{work[0].index}: {work[0].evidence[:60]}")
+    for watch in _write_then_watch(probe):
+        responses = of_kind(watch.events, "response")
+        work = [e for e in watch.events if e.source == worker_box(probe)]
+        probe.require(bool(work), "the worker did nothing after the write")
+        probe.require(follows(work[0], responses[0]),
+                      "the write waited for the worker (invalidation is not asynchronous)")
+        _agrees_with_truth(probe, watch)
+        probe.note(f"write answered at #{responses[0].index}, worker acted from "
+                   f"#{work[0].index}: {work[0].evidence[:60]}")
 
 
 def _agrees_with_truth(probe: Probe, watch: WriteWatch) -> None:
@@ -135,38 +144,46 @@ def eventual_consistency(probe: Probe) -> None:
     """After a committed write the cache may serve the old value for a while, but once
     the invalidation has been handled, reads return the committed value — the one the
     source of truth holds."""
-    watch = _write_then_watch(probe)
-    window = "open (the old value was served)" if watch.during == watch.before else \
-        "closed already"
-    probe.note(f"read between commit and worker: {show(watch.during)}; window {window}")
-    _agrees_with_truth(probe, watch)
-    writer = next((e.trace for e in of_kind(watch.events, "request") if e.tokens[0] != "GET"),
-                  "")
-    joined = [e for e in watch.events if e.source == worker_box(probe) and e.kind == "redis"]
-    probe.require(bool(joined), "the worker issued no cache command")
-    probe.require(all(e.trace == writer for e in joined),
-                  "the worker's invalidation is not in the trace of the write that caused it")
-    probe.note(f"closed by {joined[0].evidence[:60]} in the writer's trace; next read "
-               f"returned version {watch.after.get('version', watch.after)}, as the source "
-               "of truth holds")
+    for watch in _write_then_watch(probe):
+        window = "open (the old value was served)" if watch.during == watch.before else \
+            "closed already"
+        probe.note(f"read between commit and worker: {show(watch.during)}; window {window}")
+        _agrees_with_truth(probe, watch)
+        writer = next((e.trace for e in of_kind(watch.events, "request")
+                       if e.tokens[0] != "GET"), "")
+        joined = [e for e in watch.events
+                  if e.source == worker_box(probe) and e.kind == "redis"]
+        probe.require(bool(joined), "the worker issued no cache command")
+        probe.require(all(e.trace == writer for e in joined),
+                      "the worker's invalidation is not in the trace of the write that "
+                      "caused it")
+        probe.note(f"closed by {joined[0].evidence[:60]} in the writer's trace; next read "
+                   f"returned version {watch.after.get('version', watch.after)}, as the "
+                   "source of truth holds")
 
 
 @check(Property.DELETE_ON_WRITE)
 def delete_on_write(probe: Probe) -> None:
+    """Every write's cached entry is deleted once the worker ran; the next read misses
+    and returns what the write committed."""
     with probe.run("delete-on-write") as run:
-        key = probe.fill(run)
-        written = probe.put(run)
-        run.drain()
-        events = run.take()
-        deletes = [e for e in events if canonical_redis(e.tokens)[:1] in (("DEL",), ("UNLINK",))
-                   and key in e.tokens[1:]]
-        probe.require(bool(deletes), f"the worker did not delete {key}")
-        probe.require(run.ttl_ms(key) == -2, f"{key} still exists after the delete")
-        probe.note(f"{deletes[0].evidence}; {key} is gone")
-        after = probe.get(run)
-        probe.require(after == written,
-                      f"the next read returned {show(after)}, not {show(written)}")
-        probe.note(f"next read missed and returned version {after.get('version', after)}")
+        for _ in probe.each_write(run):
+            key = probe.fill(run)
+            written = probe.put(run)
+            run.drain()
+            events = run.take()
+            deletes = [e for e in events
+                       if canonical_redis(e.tokens)[:1] in (("DEL",), ("UNLINK",))
+                       and key in e.tokens[1:]]
+            probe.require(bool(deletes), f"the worker did not delete {key}")
+            probe.require(run.ttl_ms(key) == -2, f"{key} still exists after the delete")
+            probe.note(f"{deletes[0].evidence}; {key} is gone")
+            after = probe.get(run)
+            run.take()
+            probe.require(after == written,
+                          f"the next read returned {show(after)}, not {show(written)}")
+            probe.note(f"next read missed and returned version "
+                       f"{after.get('version', after)}")
 
 
 @check(Property.WRITE_THROUGH_REFRESH)

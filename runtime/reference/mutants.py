@@ -69,6 +69,29 @@ class LaggingReplica(CacheAsideApi):
         return self.behind.get(item_id, current)
 
 
+class ShardWithoutTtl(CacheAsideApi):
+    """Items from id 60 up live on a second shard whose fill path forgets the TTL: the
+    picture's own item (42) is fine; only a claim checked on other ids sees it."""
+
+    def fill(self, key: str, item: Item) -> None:
+        if item.id >= 60:
+            self.cache.set(key, json.dumps(item.as_json()))
+        else:
+            super().fill(key, item)
+
+
+class EveryThirdWriteUnpublished(CacheAsideApi):
+    """Every third write commits but publishes nothing (a batching bug): one write of the
+    picture's item is fine; repeated writes in one run see it."""
+
+    writes = 0
+
+    def publish(self, item_id: int, key: str) -> None:
+        self.writes += 1
+        if self.writes % 3:
+            super().publish(item_id, key)
+
+
 class CountingWorker(Worker):
     """Counts invalidations in Redis on every delivery: a redelivered event counts twice."""
 
@@ -119,4 +142,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in (
            worker_class=AckBeforeApply),
     Mutant("lagging-replica", "reads on a miss come from a replica one write behind",
            api_class=LaggingReplica),
+    Mutant("shard-without-ttl", "fills of ids from 60 up carry no TTL",
+           api_class=ShardWithoutTtl),
+    Mutant("every-third-write-unpublished", "every third write publishes no invalidation",
+           api_class=EveryThirdWriteUnpublished),
 )}
