@@ -137,6 +137,8 @@ class Session:
 
         #: how widely claims about every write are checked (``--repeat`` widens it)
         self.sampling = Sampling()
+        #: every event this session's runs observed (claims about every fill look again)
+        self.observed: list[Event] = []
         self._stack = ExitStack()
         self.observation = Observation()
         self.witness: MonitorWitness | None = None
@@ -368,8 +370,10 @@ class Run:
         if self.session.witness is not None:
             with acting_as(HARNESS):
                 self.session.witness.check(spans, self.wiring.prefix, self.harness)
-        return events_from_spans(spans, prefix=self.wiring.prefix,
-                                 components=self.components)
+        events = events_from_spans(spans, prefix=self.wiring.prefix,
+                                   components=self.components)
+        self.session.observed.extend(events)
+        return events
 
     # ---- reading state (as the harness: never an event) ---------------------------------
 

@@ -114,6 +114,7 @@ class TargetSession:
         self.default_strategy = self.config.strategy.value if self.config.strategy else None
         #: fewer cases than in process: each costs a round of waiting for traces
         self.sampling = Sampling(deep=1, writes=2, wide=3)
+        self.observed: list[Event] = []  # every event of every run (claims look again)
 
     # ---- starting and stopping --------------------------------------------------------
 
@@ -675,8 +676,10 @@ class TargetRun:
             missing, agreed = sql_disagreements(statements, spans, self.session.boxes)
             self.session.witness.disagreements.extend(missing)
             self.session.witness.checked += agreed
-        return assemble(self.session.flow, self.session.boxes, exchanges, spans, view,
-                        statements)
+        events = assemble(self.session.flow, self.session.boxes, exchanges, spans, view,
+                          statements)
+        self.session.observed.extend(events)
+        return events
 
     def _acknowledged(self, commands: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
         found: dict[tuple[str, str], dict[str, str]] = {}

@@ -27,7 +27,7 @@ from inkproof.runtime.matching import (
     near_miss,
     unattributed_match,
 )
-from inkproof.runtime.properties import PropertyVerdict, prove
+from inkproof.runtime.properties import PropertyVerdict, prove, recheck
 from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers
 
@@ -311,6 +311,7 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
     witness = session.witness
     disagreements_before = len(witness.disagreements) if witness else 0
     checked_before = witness.checked if witness else 0
+    observed_before = len(session.observed)  # what this flow's runs observe comes after
     results: list[ScenarioResult] = []
     reasons: dict[str, str] = {}
     verdicts: dict[Property, PropertyVerdict] = {}
@@ -342,6 +343,7 @@ def verify_flow(session: Session, flow: Flow, *, source: str = "",
                 if not verdict.ok:
                     session.ensure_alive(where)
                 verdicts[prop] = verdict
+        recheck(verdicts, session.observed[observed_before:])
     except BackendDied as died:
         why = f"{died.backend} stopped answering"
         done = {r.scenario for r in results}

@@ -158,6 +158,28 @@ def test_universal_claims_are_sampled_and_their_cases_counted(reports) -> None:
                                   "invalidation event")
 
 
+def test_a_fill_without_ttl_in_any_run_breaks_a_claim_about_every_fill() -> None:
+    """A system that forgets the TTL only when it runs with a short redelivery time (the
+    idempotency check's deployment) passes the TTL claims' own runs; what the other runs
+    of the same verification observed is judged too."""
+    from inkproof.runtime.reference.config import SystemConfig
+    from inkproof.runtime.reference.service import CacheAsideApi
+    from inkproof.runtime.reference.system import build_with
+
+    class ForgetsTtlWhenRedeliveringFast(CacheAsideApi):
+        def fill(self, key, item) -> None:
+            if self.config.redelivery_idle_ms < SystemConfig().redelivery_idle_ms:
+                self.cache.set(key, json.dumps(item.as_json()))
+            else:
+                super().fill(key, item)
+
+    report = verify(SENIOR, build_with(api_class=ForgetsTtlWhenRedeliveringFast))
+    backstop = next(c.verdict for c in report.claims if c.id == "ttl-backstop")
+    assert backstop.status == "violated"
+    assert backstop.evidence[-1].startswith("in another run of this verification a fill "
+                                            "carried no TTL: SET cache:key:42 {")
+
+
 def test_a_stale_read_names_both_values_and_why() -> None:
     report = verify(BEGINNER, MUTANTS["lagging-replica"].factory)
     assert report.arrows and all(a.ok for a in report.arrows)  # the commands are all right

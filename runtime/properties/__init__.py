@@ -166,6 +166,33 @@ def flow_deployments(flow: Flow) -> tuple[str | None, ...]:
 
 Check = Callable[[Probe], None]
 CHECKS: dict[Property, Check] = {}
+#: Claims about every fill, judged once more on everything the verification of a flow
+#: observed (its scenarios and every other claim's runs): each returns what breaks the
+#: claim there, or None.
+ACROSS_RUNS: dict[Property, Callable[[list[Event]], str | None]] = {}
+
+
+def across_runs(*props: Property) -> Callable[[Callable[[list[Event]], str | None]],
+                                              Callable[[list[Event]], str | None]]:
+    def register(function: Callable[[list[Event]], str | None]
+                 ) -> Callable[[list[Event]], str | None]:
+        for prop in props:
+            ACROSS_RUNS[prop] = function
+        return function
+    return register
+
+
+def recheck(verdicts: dict[Property, PropertyVerdict], observed: list[Event]) -> None:
+    """Turn a proven universal claim into violated when another run of the same
+    verification broke it (a fill without TTL in the idempotency check's run, say)."""
+    for prop, verdict in list(verdicts.items()):
+        judge = ACROSS_RUNS.get(prop)
+        if judge is None or not verdict.ok:
+            continue
+        problem = judge(observed)
+        if problem is not None:
+            verdicts[prop] = PropertyVerdict(prop, VIOLATED, (*verdict.evidence, problem),
+                                             verdict.cases)
 
 
 def check(prop: Property) -> Callable[[Check], Check]:

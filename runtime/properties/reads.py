@@ -6,7 +6,7 @@ from inkproof.model import Property
 from inkproof.runtime.events import Event
 from inkproof.runtime.harness import Run
 from inkproof.runtime.matching import canonical_redis, follows
-from inkproof.runtime.properties import Probe, Violated, check, of_kind, show
+from inkproof.runtime.properties import Probe, Violated, across_runs, check, of_kind, show
 
 FILL_VERBS = frozenset({"SET", "SETNX", "GETSET", "MSET", "MSETNX", "HSET", "HMSET"})
 TTL_OPTIONS = frozenset({"EX", "PX", "EXAT", "PXAT", "KEEPTTL"})
@@ -104,3 +104,19 @@ def _fills_have_ttl(probe: Probe, run: Run) -> int:
             raise Violated(f"{key} has no TTL on the server after {fill.evidence[:60]}")
         probe.note(f"{fill.source}: {fill.evidence[:70]} → PTTL {remaining} ms")
     return len(fills)
+
+
+@across_runs(Property.TTL_ON_FILL, Property.TTL_BACKSTOP)
+def every_fill_has_ttl(events: list[Event]) -> str | None:
+    """Every cache fill anywhere in the verification carries a TTL, or an EXPIRE of its
+    key follows it."""
+    for position, fill in enumerate(events):
+        if fill.kind != "redis" or not fill.tokens or \
+                canonical_redis(fill.tokens)[0] not in FILL_VERBS or has_ttl(fill.tokens):
+            continue
+        key = fill.tokens[1] if len(fill.tokens) > 1 else ""
+        if not any(e.kind == "redis" and e.tokens[:2] == ("EXPIRE", key)
+                   for e in events[position + 1:]):
+            return (f"in another run of this verification a fill carried no TTL: "
+                    f"{fill.evidence[:90]}")
+    return None
