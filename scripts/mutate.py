@@ -1,15 +1,18 @@
-"""Mutation score of the reference system: how many of its broken variants verify catches.
+"""Mutation score of the reference system: how many of its broken variants are caught.
 
 ``make mutate`` runs this. Cosmic Ray (a maintained mutation-testing tool, in a venv of its
 own from deps/mutate.lock) changes the reference system's source one operator at a time
-(``<`` to ``<=``, a number to another, ``and`` to ``or``, a loop that never runs, …); for
-each such mutant the test is ``inkproof verify`` of both seed flows — the same command a
-user runs. A mutant is *killed* when verify fails (drift, a harness fault or a hang), and
-*survives* when the pictures still verify.
+(``<`` to ``<=``, a number to another, ``and`` to ``or``, a loop that never runs, …). Each
+mutant is judged as a user's system is: ``inkproof verify --https`` of both seed flows;
+a mutant verify lets through then meets the reference system's own tests
+(tests/test_reference_system.py: its error answers, the worker's other actions), which
+cover what no picture draws. A mutant is *killed* when either fails (drift, a harness
+fault, a failing test or a hang); the report says which one killed it.
 
-The score is killed / behaviour-changing mutants. A surviving mutant that cannot change
-behaviour (an *equivalent* mutant) is listed in scripts/mutation_equivalents.toml with the
-reason, and counted out of the denominator; every other survivor is a gap, listed here.
+The score is killed / behaviour-changing mutants, with verify's own share beside it. A
+surviving mutant that cannot change behaviour (an *equivalent* mutant) is listed in
+scripts/mutation_equivalents.toml with the reason and counted out of the denominator;
+every other survivor is a gap, listed here.
 
 Work happens in copies under build/mutate/ (Cosmic Ray edits files in place): two shards,
 one per core, each mutating its own modules in its own copy, sequentially.
@@ -65,12 +68,15 @@ def _copy(shard: int) -> Path:
     shutil.copytree(ROOT / "render", package / "render", ignore=ignore)
     shutil.copytree(ROOT / "runtime", package / "runtime", ignore=ignore)
     shutil.copytree(ROOT / "spec", where / "spec", ignore=ignore)
+    (where / "tests").mkdir()
+    for name in ("__init__.py", "conftest.py", "servers.py", "test_reference_system.py"):
+        shutil.copy2(ROOT / "tests" / name, where / "tests" / name)
     return where
 
 
 def _config(where: Path, modules: tuple[str, ...]) -> Path:
     paths = ", ".join(f'"pkg/inkproof/runtime/reference/{m}"' for m in modules)
-    command = f"{sys.executable} -m inkproof verify {' '.join(FLOWS)}"
+    command = f"{sys.executable} {Path(__file__).resolve()} --judge"
     config = where / "cosmic-ray.toml"
     config.write_text(f"""[cosmic-ray]
 module-path = [{paths}]
@@ -113,6 +119,7 @@ class Outcome:
     killed: bool
     incompetent: bool
     diff: str
+    by_verify: bool = False  # killed by verify itself, not only by the tests
 
     @property
     def where(self) -> str:
@@ -134,7 +141,9 @@ def _outcomes(tool: Path, session: Path) -> list[Outcome]:
             Path(mutation["module_path"]).name, int(mutation["start_pos"][0]),
             mutation["operator_name"], int(mutation["occurrence"]),
             killed=test == "killed" or worker in ("abnormal", "exception"),
-            incompetent=test == "incompetent", diff=result.get("diff") or ""))
+            incompetent=test == "incompetent", diff=result.get("diff") or "",
+            by_verify=f"{KILLED_BY}verify" in (result.get("output") or "")
+            or worker == "abnormal"))
     return found
 
 
@@ -152,7 +161,31 @@ def _changed_line(diff: str) -> str:
     return lines[0] if lines else ""
 
 
+#: What the judge prints when a stage kills the mutant (read back from Cosmic Ray's record).
+KILLED_BY = "inkproof-mutation: killed by "
+
+
+def judge() -> int:
+    """The test of one mutant, run by Cosmic Ray in a shard's folder: verify, then the
+    reference system's own tests; non-zero when either fails."""
+    verify = subprocess.run([sys.executable, "-m", "inkproof", "verify", *FLOWS, "--https"],
+                            capture_output=True, text=True)
+    if verify.returncode != 0:
+        print(f"{KILLED_BY}verify (exit {verify.returncode})")
+        print(verify.stdout[-2000:] + verify.stderr[-2000:])
+        return 1
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                            "tests/test_reference_system.py"], capture_output=True, text=True)
+    if tests.returncode != 0:
+        print(f"{KILLED_BY}tests")
+        print(tests.stdout[-2000:])
+        return 1
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--judge"]:
+        return judge()
     started = time.monotonic()
     tool = _tool_venv()
     with ThreadPoolExecutor(max_workers=len(SHARDS)) as pool:
@@ -169,8 +202,12 @@ def main() -> int:
     score = 100.0 * len(killed) / changing if changing else 0.0
     print(f"mutants: {len(outcomes)} ({len(outcomes) - len(judged)} incompetent: they do "
           f"not run at all)")
+    by_verify = sum(1 for o in killed if o.by_verify)
     print(f"killed {len(killed)} / {changing} behaviour-changing = {score:.1f}% "
           f"(equivalent, counted out: {len(excused)}) in {time.monotonic() - started:.0f} s")
+    if changing:
+        print(f"  by verify itself: {by_verify} = {100.0 * by_verify / changing:.1f}%; by the "
+              f"reference system's own tests after verify passed: {len(killed) - by_verify}")
     for outcome in excused:
         print(f"  equivalent {outcome.where} {outcome.operator}: "
               f"{equivalent[(outcome.module, outcome.line, outcome.operator)]}")
