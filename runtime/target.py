@@ -48,7 +48,7 @@ from inkproof.runtime.process import StartedSystem
 from inkproof.runtime.properties import Sampling
 from inkproof.runtime.properties.reads import FILL_VERBS
 from inkproof.runtime.proxy import Hold, RedisProxy
-from inkproof.runtime.semconv import is_poll
+from inkproof.runtime.semconv import POLLS, is_poll
 from inkproof.runtime.system import (
     BackendDied,
     ConnectionFailed,
@@ -517,7 +517,6 @@ class TargetRun:
         self.session.receiver.take()
         if self.session.pg_proxy is not None:
             self.session.pg_proxy.record.take()
-        self.began_ns = time.time_ns()
         harness = self.session.harness
         if harness is not None:
             keys = sorted(flow_keys(self.session.flow))
@@ -526,6 +525,9 @@ class TargetRun:
             self.replay = KeyReplay(dict.fromkeys(keys, False))
         if self.session.wire is not None:  # what came before this run is forgotten
             self.session.wire.take_until_now(harness)
+        # after the wire's mark: a command in between is kept on the wire and its span
+        # dropped (the safe side: a span without its command would be a disagreement)
+        self.began_ns = time.time_ns()
 
     def _settle(self) -> None:
         deadline = time.monotonic() + self.session.config.eventually
@@ -609,11 +611,13 @@ class TargetRun:
             time.sleep(0.02)
 
     def _quiet(self, deadline: float) -> None:
-        """Until no span arrived for QUIET_SECONDS (or the deadline)."""
-        receiver = self.session.receiver
+        """Until neither a span nor a command on the wire came for QUIET_SECONDS (or the
+        deadline): a deployment just started is still setting itself up."""
+        receiver, wire = self.session.receiver, self.session.wire
 
-        def telling() -> int:  # spans that say something happened (not idle polls)
-            return sum(1 for span in receiver.peek() if not is_poll(span))
+        def telling() -> int:  # what says something happened (not idle polls)
+            spans = sum(1 for span in receiver.peek() if not is_poll(span))
+            return spans + (wire.activity(POLLS) if wire is not None else 0)
 
         seen, since = telling(), time.monotonic()
         while time.monotonic() < deadline:

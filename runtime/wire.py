@@ -106,6 +106,13 @@ class WireRecord:
             taken, self.commands = self.commands, []
         return taken
 
+    def activity(self, idle: frozenset[str]) -> int:
+        """How many commands since the last take did something: not housekeeping, not
+        one of ``idle`` (a worker's polls), not the harness's own."""
+        with self._lock:
+            return sum(1 for c in self.commands if c.verb not in HOUSEKEEPING
+                       and c.verb not in idle and self.names.get(c.client) != HARNESS_NAME)
+
     def streams(self) -> set[str]:
         """Streams published to since the last take."""
         with self._lock:

@@ -165,12 +165,19 @@ def _applied_before_acknowledged(probe: Probe, events: list[Event]) -> None:
     lose (the message is no longer pending, so it is never delivered again). Judged only
     where events carry wall-clock windows (the wire of a system in its own processes)."""
     worker = worker_box(probe)
-    for consume in of_kind(events, "consume"):
-        if consume.target != worker or consume.window is None:
-            continue
+    consumed = [c for c in of_kind(events, "consume")
+                if c.target == worker and c.window is not None]
+    for position, consume in enumerate(consumed):
+        assert consume.window is not None
         values = set(consume.facts_named(MESSAGE_VALUE))
+        # work after this XACK on the same key belongs to a later message once that one
+        # was added to the stream (its window starts there)
+        later = [c.window[0] for c in consumed[position + 1:]
+                 if c.window is not None and set(c.facts_named(MESSAGE_VALUE)) & values]
+        until = min(later) if later else None
         late = [e for e in of_kind(events, "redis") if e.source == worker
                 and e.window is not None and e.window[0] > consume.window[1]
+                and (until is None or e.window[0] < until)
                 and set(e.tokens[1:2]) & values]
         if late:
             raise Violated(f"acknowledged before applied: the worker sent XACK for "
