@@ -26,6 +26,11 @@ _OWN_MARK = {Status.NOT_CLAIMED: "–"}
 _STYLE = {Status.PROVEN: "green", Status.NOT_EXERCISED: "yellow", Status.NOT_CLAIMED: "dim"}
 
 
+def _cases(prop: str, cases: int) -> str:
+    """A claim's property and how many cases it was checked on."""
+    return f"{prop}\n{cases} case{'s' if cases != 1 else ''}" if prop and cases else prop
+
+
 def _status_text(status: str, ok: bool) -> Text:
     shown = f"{status} (optional)" if ok and status == Status.NOT_EXERCISED else status
     mark = _OWN_MARK.get(Status(status), _MARK[ok])
@@ -54,7 +59,8 @@ def table(reports: Sequence[FlowReport], *, width: int = 160, color: bool = Fals
         rows += [("arrow", a.arrow, a.label, _status_text(a.status, a.ok), a.scenario,
                   a.evidence) for a in report.arrows]
         rows += [(c.kind, c.id, c.text, _status_text(c.verdict.status, c.ok),
-                  c.verdict.property, "\n".join(dict.fromkeys(c.verdict.evidence)))
+                  _cases(c.verdict.property, c.verdict.cases),
+                  "\n".join(dict.fromkeys(c.verdict.evidence)))
                  for c in report.claims]
         rows += [("traffic", f"{e.source}→{e.target}", "(no arrow draws this)",
                   _status_text(Status.UNDOCUMENTED, False), scenario, e.evidence)

@@ -184,13 +184,18 @@ def judge() -> int:
 
 
 def main() -> int:
+    """``scripts/mutate.py``: run every shard, then report; ``--report``: report the
+    sessions of the last run again (after editing the equivalents, say)."""
     if sys.argv[1:] == ["--judge"]:
         return judge()
     started = time.monotonic()
     tool = _tool_venv()
-    with ThreadPoolExecutor(max_workers=len(SHARDS)) as pool:
-        sessions = list(pool.map(lambda pair: _run_shard(tool, *pair),
-                                 enumerate(SHARDS, start=1)))
+    if sys.argv[1:] == ["--report"]:
+        sessions = [WORK / f"shard{n}" / "session.sqlite" for n in range(1, len(SHARDS) + 1)]
+    else:
+        with ThreadPoolExecutor(max_workers=len(SHARDS)) as pool:
+            sessions = list(pool.map(lambda pair: _run_shard(tool, *pair),
+                                     enumerate(SHARDS, start=1)))
     outcomes = [o for session in sessions for o in _outcomes(tool, session)]
     equivalent = _equivalents()
     judged = [o for o in outcomes if not o.incompetent]

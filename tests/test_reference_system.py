@@ -126,6 +126,9 @@ def test_write_through_refreshes_the_cache_at_commit(tmp_path: Path) -> None:
     ("GET", "/item/7", None, 404),
     ("GET", "/item/abc", None, 400),
     ("PUT", "/item/42", {"nom": "x"}, 400),
+    ("PUT", "/item/42", {"name": ""}, 400),  # a name, but empty
+    ("PUT", "/item/42", {"name": 5}, 400),  # not a text
+    ("PUT", "/item/abc", {"name": "x"}, 400),
     ("PUT", "/item/7", {"name": "x"}, 404),
 ])
 def test_bad_requests(system: System, method: str, path: str, body: object,
