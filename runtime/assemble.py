@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inkproof.model import Component, Flow
-from inkproof.runtime.events import MESSAGE_VALUE, UNATTRIBUTED, Event
+from inkproof.runtime.events import MESSAGE_ID, MESSAGE_VALUE, UNATTRIBUTED, Event
 from inkproof.runtime.observe import QUEUE_BOOKKEEPING, STREAM_READS, TRACE_FIELDS
 from inkproof.runtime.otlp import SpanRecord
 from inkproof.runtime.pgwire import SqlStatement
@@ -445,7 +445,8 @@ def wire_events(view: WireView, spans: Sequence[SpanRecord],
                 found.append((min(added, at), at, Event(
                     0, queue, who, "consume", tuple(fields), float(added), float(at),
                     f"{stream} → {message_id} {shown} (acknowledged: XACK)", trace,
-                    facts=tuple((MESSAGE_VALUE, value) for value in fields.values()))))
+                    facts=((MESSAGE_ID, message_id),
+                           *((MESSAGE_VALUE, value) for value in fields.values())))))
         elif command.verb in QUEUE_BOOKKEEPING or command.verb in STREAM_READS \
                 or command.verb in ("MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"):
             continue

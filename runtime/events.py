@@ -22,6 +22,7 @@ UNATTRIBUTED = "unattributed Redis client"
 #: Facts another witness attaches to an event (``Event.facts``), named once.
 OPEN_WRITE_TRANSACTIONS = "open-write-transactions"  # PostgreSQL, as an XADD was sent
 MESSAGE_VALUE = "message-value"  # one value of a consumed message's fields (one pair each)
+MESSAGE_ID = "message-id"  # the queue's id of a consumed message
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from inkproof.model import Property
-from inkproof.runtime.events import MESSAGE_VALUE, Event
+from inkproof.runtime.events import MESSAGE_ID, MESSAGE_VALUE, Event
 from inkproof.runtime.harness import NotExercised, Run
 from inkproof.runtime.matching import canonical_redis
 from inkproof.runtime.properties import (
@@ -165,8 +165,14 @@ def _applied_before_acknowledged(probe: Probe, events: list[Event]) -> None:
     lose (the message is no longer pending, so it is never delivered again). Judged only
     where events carry wall-clock windows (the wire of a system in its own processes)."""
     worker = worker_box(probe)
-    consumed = [c for c in of_kind(events, "consume")
-                if c.target == worker and c.window is not None]
+    # a message is acknowledged by its first XACK (a worker may send more): from then on
+    # it is no longer pending
+    first: dict[str, Event] = {}
+    for consume in sorted((c for c in of_kind(events, "consume")
+                           if c.target == worker and c.window is not None),
+                          key=lambda c: c.window[1] if c.window else 0):
+        first.setdefault(consume.fact(MESSAGE_ID) or consume.evidence, consume)
+    consumed = sorted(first.values(), key=lambda c: c.window[0] if c.window else 0)
     for position, consume in enumerate(consumed):
         assert consume.window is not None
         values = set(consume.facts_named(MESSAGE_VALUE))
