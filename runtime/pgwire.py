@@ -24,6 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from inkproof.runtime.loopback import LoopbackListener
+
 #: Startup-phase request codes (no type byte): TLS, GSSAPI encryption, cancel, protocol 3.
 _SSL_REQUEST, _GSS_REQUEST, _CANCEL_REQUEST, _PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 
@@ -155,53 +157,33 @@ def _read_exactly(sock: socket.socket, size: int) -> bytes | None:
     return data
 
 
-class PostgresProxy:
+class PostgresProxy(LoopbackListener):
     """``with PostgresProxy(url) as proxy``: ``proxy.url`` for the system, ``proxy.record``
     for what it sent."""
 
+    thread_name = "inkproof-pgproxy"
+
     def __init__(self, url: str):
+        super().__init__()
         parts = urlsplit(url)
         self._parts = parts
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
         self.record = SqlRecord()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
         """The database URL with the proxy's address in place of the server's."""
-        host, port = self._server.getsockname()[:2]
+        host, port = self.address
         auth = self._parts.netloc.rpartition("@")[0]
         netloc = f"{auth}@{host}:{port}" if auth else f"{host}:{port}"
         return urlunsplit(self._parts._replace(netloc=netloc))
 
     def __enter__(self) -> PostgresProxy:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._closing = False
-        self._thread = threading.Thread(target=self._accept, name="inkproof-pgproxy",
-                                        daemon=True)
-        self._thread.start()
+        super().__enter__()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self._closing = True
-        self._server.close()
-        with self._lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    sock.close()
-        self._thread.join(timeout=2)
-
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, address = self._server.accept()
-            except OSError:
-                return
-            with self._lock:
-                self._sockets.append(client)
-            threading.Thread(target=self._serve, args=(client, f"{address[0]}:{address[1]}"),
-                             daemon=True).start()
+    def connected(self, client: socket.socket, address: str) -> None:
+        threading.Thread(target=self._serve, args=(client, address), daemon=True).start()
 
     def _serve(self, client: socket.socket, address: str) -> None:
         connection = _Connection(self.record, address)
@@ -212,8 +194,7 @@ class PostgresProxy:
                 return
             upstream = socket.create_connection(self.upstream, timeout=5)
             upstream.settimeout(None)
-            with self._lock:
-                self._sockets.append(upstream)
+            self.keep(upstream)
             upstream.sendall(startup)
             threading.Thread(target=self._relay, daemon=True,
                              args=(upstream, client, connection.server_message)).start()

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from inkproof.runtime.loopback import LoopbackListener
 from inkproof.runtime.wire import WireCommand, WireRecord
 
 Predicate = Callable[[Sequence[str]], bool]
@@ -95,15 +96,16 @@ class _Reader:
                 return None
 
 
-class RedisProxy:
+class RedisProxy(LoopbackListener):
     """``with RedisProxy(("127.0.0.1", 6379)) as proxy``: ``proxy.url`` for the system."""
 
+    thread_name = "inkproof-proxy"
+
     def __init__(self, upstream: tuple[str, int], path: str = "/0", auth: str = ""):
+        super().__init__()
         self.upstream, self.path, self.auth = upstream, path, auth
         self._holds: list[Hold] = []
         self._taps: list[tuple[Predicate, Callable[[tuple[str, ...]], None]]] = []
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
         #: side connection → the client connection it stands in for, as the server
         #: names them (``127.0.0.1:port``), so the wire attributes both alike
         self.aliases: dict[str, str] = {}
@@ -113,27 +115,16 @@ class RedisProxy:
 
     @property
     def url(self) -> str:
-        host, port = self._server.getsockname()[:2]
+        host, port = self.address
         return f"redis://{self.auth}{host}:{port}{self.path}"
 
     def __enter__(self) -> RedisProxy:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._closing = False
-        self._thread = threading.Thread(target=self._accept, name="inkproof-proxy",
-                                        daemon=True)
-        self._thread.start()
+        super().__enter__()
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self._closing = True
+    def closing(self) -> None:
         for hold in self._holds:
             hold.release()
-        self._server.close()
-        with self._lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    sock.close()
-        self._thread.join(timeout=2)
 
     def tap(self, matches: Predicate, look: Callable[[tuple[str, ...]], None]) -> None:
         """Call ``look(words)`` for every command that ``matches``, before it is forwarded
@@ -169,24 +160,19 @@ class RedisProxy:
                 with contextlib.suppress(Exception):  # a witness that fails says nothing
                     look(upper)
 
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.upstream, timeout=5)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-                self.connections += 1
-            link = _Link(self, client, upstream)
-            threading.Thread(target=link.to_server, daemon=True).start()
-            threading.Thread(target=link.to_client, daemon=True).start()
+    def connected(self, client: socket.socket, address: str) -> None:
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+            upstream.settimeout(None)
+        except OSError:
+            client.close()
+            return
+        self.keep(upstream)
+        with self._lock:
+            self.connections += 1
+        link = _Link(self, client, upstream)
+        threading.Thread(target=link.to_server, daemon=True).start()
+        threading.Thread(target=link.to_client, daemon=True).start()
 
 
 def _answers_ok(words: Sequence[str]) -> bool:
