@@ -21,6 +21,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -228,10 +229,10 @@ class PostgresProxy(LoopbackListener):
             return head + body  # a cancel request is forwarded as it came
 
     @staticmethod
-    def _relay(source: socket.socket, sink: socket.socket, read: object) -> None:
+    def _relay(source: socket.socket, sink: socket.socket,
+               read: Callable[[bytes, bytes], None]) -> None:
         """Forward messages (type byte, length, body) from ``source`` to ``sink``,
         showing each to ``read`` first."""
-        assert callable(read)
         buffer = b""
         try:
             while chunk := source.recv(65536):

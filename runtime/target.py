@@ -363,7 +363,7 @@ class TargetSession:
         started with the environment the system section gives for them (on demand; it
         replaces the one running)."""
         overrides: dict[str, str] = {}
-        declared = self.config.strategy.value if self.config.strategy else None
+        declared = self.default_strategy
         if strategy is not None and strategy != declared:
             known = {key.value: env for key, env in self.config.strategies.items()}
             if strategy not in known or not self.config.command:

@@ -11,7 +11,6 @@ JUnit XML.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,7 +26,14 @@ from inkproof.runtime.matching import (
     near_miss,
     unattributed_match,
 )
-from inkproof.runtime.properties import PropertyVerdict, prove, recheck
+from inkproof.runtime.properties import (
+    PropertyVerdict,
+    item_id,
+    prove,
+    recheck,
+    scenario_strategy,
+    show,
+)
 from inkproof.runtime.status import Status
 from inkproof.runtime.system import BackendDied, Timers
 
@@ -115,13 +121,6 @@ class FlowReport:
                 and not self.stale)
 
 
-def _scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
-    if scenario.strategy is None:
-        return None
-    return next((s.proves.value for s in flow.strategies if s.id == scenario.strategy),
-                scenario.strategy)
-
-
 #: Claims that declare a window in which a read may serve an older value than the source
 #: of truth: between a write and the handling of its invalidation.
 STALENESS_WINDOWS = frozenset({Property.STALE_READ_WINDOW, Property.EVENTUAL_CONSISTENCY})
@@ -152,18 +151,18 @@ class ReadValues:
         if method.split("|")[0] != "GET":
             self.written, self.handled = True, False
             return
-        ids = re.findall(r"\d+", path)
-        if not self.written or not ids or response.status_code != 200:
+        item = item_id(path)
+        if not self.written or item is None or response.status_code != 200:
             return
         try:
-            truth = run.truth(int(ids[-1]))
+            truth = run.truth(item)
             served = response.json()
         except (NotExercised, ValueError):
             return  # no source of truth to read, or no JSON: nothing to compare
         self.checked += 1
         if truth is None or served == dict(truth):
             return
-        both = f"served {_json(served)}; the source of truth holds {_json(truth)}"
+        both = f"served {show(served)}; the source of truth holds {show(truth)}"
         if not self.window_declared:
             self.stale.append(f"{step.request} {both}, and the picture declares no "
                               "staleness window (a stale-read-window or eventual-consistency "
@@ -198,12 +197,6 @@ def _read_key(flow: Flow) -> str | None:
     return None
 
 
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
 def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioResult:
     """Drive one scenario on a fresh system: setup unobserved, then steps observed; every
     read after a write compared with the source of truth (:class:`ReadValues`)."""
@@ -212,7 +205,7 @@ def run_scenario(session: Session, flow: Flow, scenario: Scenario) -> ScenarioRe
     claimed = {c.proves for c in (*flow.callouts, *flow.notes) if c.proves is not None}
     values = ReadValues(bool(claimed & STALENESS_WINDOWS), _read_key(flow))
     read_back, _write = scenario_steps(flow)
-    with session.run(_scenario_strategy(flow, scenario), timers, flow) as run:
+    with session.run(scenario_strategy(flow, scenario), timers, flow) as run:
         for step in scenario.setup:
             run.step(step)
         run.take()

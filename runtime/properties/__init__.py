@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkproof.errors import InkproofError
-from inkproof.model import Flow, Property, Step
+from inkproof.model import Flow, Property, Scenario, Step
 from inkproof.runtime.events import Event
 from inkproof.runtime.harness import NotExercised, Run, Session, scenario_steps
 from inkproof.runtime.status import Status
@@ -147,6 +147,20 @@ class Probe:
             raise Violated(failure)
 
 
+def scenario_strategy(flow: Flow, scenario: Scenario) -> str | None:
+    """The property a scenario's ``strategy:`` proves (None: the default deployment)."""
+    if scenario.strategy is None:
+        return None
+    return next((s.proves.value for s in flow.strategies if s.id == scenario.strategy),
+                scenario.strategy)
+
+
+def item_id(request: str | None) -> int | None:
+    """The item a request is about: its path's last number (``GET /item/42`` → 42)."""
+    numbers = re.findall(r"\d+", request or "")
+    return int(numbers[-1]) if numbers else None
+
+
 def flow_deployments(flow: Flow) -> tuple[str | None, ...]:
     """The system configurations the flow runs, in order: its scenarios' (None for a
     scenario that names no strategy: the system's default deployment; else the property
@@ -154,9 +168,7 @@ def flow_deployments(flow: Flow) -> tuple[str | None, ...]:
     these only."""
     found: list[str | None] = []
     for scenario in flow.scenarios:
-        strategy = None if scenario.strategy is None else next(
-            (s.proves.value for s in flow.strategies if s.id == scenario.strategy),
-            scenario.strategy)
+        strategy = scenario_strategy(flow, scenario)
         if strategy not in found:
             found.append(strategy)
     found = found or [None]
@@ -259,11 +271,10 @@ def prove(session: Session, flow: Flow, prop: Property,
     if read is None or write is None:
         return PropertyVerdict(prop, NOT_EXERCISED, (
             "the flow's scenarios have no GET request and PUT/POST request to drive",))
-    item = re.findall(r"\d+", read.request or "")
-    if not item:
+    own = item_id(read.request)
+    if own is None:
         return PropertyVerdict(prop, NOT_EXERCISED, (
             f"no item id in {read.request!r}: cannot read the source of truth",))
-    own = int(item[-1])
     plan = sampling or getattr(session, "sampling", None) or Sampling()
     probe = Probe(session, flow, read, write, own,
                   plan=plan.plan(flow, prop, own) if prop in UNIVERSAL else ())
